@@ -1,0 +1,57 @@
+// Shared helpers of the `muse` subcommands.
+#include "cli_common.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace muse::cli {
+
+void CheckpointOptions::add_to(CLI::App& cmd, bool for_import) {
+    const std::string when = for_import ? "" : " (only for a .pth checkpoint)";
+    cmd.add_option("--arch", arch, "Architecture: " + arch_choices() + "; default: inferred from the weights" + when);
+    auto* size = cmd.add_option("--img-size", img_size,
+                                "Model image size: 224 for MUSE, 512 for LFoV-MUSE checkpoints" + when);
+    if (for_import) size->required();
+    cmd.add_option("--mpp", mpp, "Working resolution to record, um/px (default 0.5 = 20x)" + when)
+        ->check(CLI::PositiveNumber);
+}
+
+ImportOptions CheckpointOptions::to_import_options() const {
+    ImportOptions o;
+    o.arch = arch;
+    o.img_size = img_size;
+    o.mpp = mpp;
+    return o;
+}
+
+Model open_model(const std::string& path, const CheckpointOptions& options) {
+    if (is_checkpoint_file(path)) return Model::import_checkpoint(path, options.to_import_options());
+    return Model::load(path);
+}
+
+void status(const std::string& text) { std::cerr << text << std::endl; }
+
+std::string human_bytes(std::uint64_t bytes) {
+    char buf[32];
+    if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+    else if (bytes >= 1000) std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
+    else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+    return buf;
+}
+
+std::string grouped(std::int64_t n) {
+    std::string digits = std::to_string(n < 0 ? -n : n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+std::string arch_choices() {
+    std::string s;
+    for (const auto& v : model_variants()) s += (s.empty() ? "" : "|") + v.name;
+    return s;
+}
+
+}  // namespace muse::cli

@@ -1,0 +1,26 @@
+// The table of `muse` subcommands: each file registers one, main.cpp lists them in order.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace muse::cli {
+
+/// Runs a parsed subcommand; may throw muse::Error (main turns it into a message).
+using Runner = std::function<void()>;
+
+/// A registered subcommand: its parser and what runs it once it was parsed.
+struct Command {
+    CLI::App* parser;
+    Runner run;
+};
+
+/// Adds one subcommand (options, help, example) to `app`.
+using AddCommand = Command (*)(CLI::App& app);
+
+Command add_import_command(CLI::App& app);
+Command add_info_command(CLI::App& app);
+Command add_features_command(CLI::App& app);
+
+}  // namespace muse::cli

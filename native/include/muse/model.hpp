@@ -1,0 +1,156 @@
+// The MUSE encoder-decoder: loading (model files, official checkpoints), forward, point features.
+//
+//   muse::Model model = muse::Model::load("models/muse-vit_s_16-224.muse");
+//   muse::RgbImage tile = muse::read_image_file("tile.png");          // square, side % 32 == 0
+//   at::Tensor feats = model.point_features(tile, {{12.0, 40.5}});    // [1, feature_dim]
+//
+//   // The released checkpoints are imported once, without Python or pickled code running:
+//   muse::ImportOptions opt;  opt.arch = "vit_small";  opt.img_size = 224;
+//   muse::Model::import_checkpoint("vit_s_16-224.pth", opt).save("vit_s_16-224.muse");
+//
+// Thread-safety: a Model never changes after loading. Its const methods (forward,
+// point_features, save) may be called from several threads at once on one Model; copies of
+// a Model share the weights. Every function throws muse::Error subclasses (muse/errors.hpp).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "muse/image.hpp"
+
+namespace muse {
+
+/// A position in pixels; x = column, y = row. Which pixel frame is meant is stated by each
+/// function that takes one (tile pixels here, level-0 slide pixels at slide-level APIs).
+struct Point {
+    double x = 0.0;
+    double y = 0.0;
+};
+
+/// A nucleus class as the model reports it.
+struct ClassInfo {
+    std::string name;
+    std::array<std::uint8_t, 3> color{0, 0, 0};  ///< RGB, as QuPath shows the class
+};
+
+/// Everything a model file says about the model besides its weights.
+struct ModelConfig {
+    std::string arch;     ///< variant name from the registry: "vit_small", "vit_base", "r50", ...
+    int img_size = 224;   ///< training tile side in px (ViT pos-embed grid = img_size / 16)
+    double mpp = 0.5;     ///< working resolution in micrometres per pixel
+    std::array<float, 3> norm_mean{0.485f, 0.456f, 0.406f};  ///< applied to RGB / 255
+    std::array<float, 3> norm_std{0.229f, 0.224f, 0.225f};
+    std::vector<ClassInfo> classes;   ///< empty for a backbone without detection heads
+    std::string provenance_json = "{}";  ///< JSON object: where the weights came from
+
+    /// Throws InvalidArgument naming the first bad field.
+    void validate() const;
+};
+
+/// How to read an official MUSE checkpoint.
+struct ImportOptions {
+    std::string arch;   ///< "vit_small" | "vit_base" | "r50"; empty = infer from the weights
+    int img_size = 0;   ///< 224 (MUSE) or 512 (LFoV-MUSE); required for ViT, recorded for R50
+    double mpp = 0.5;   ///< working resolution to record in the model (the checkpoint has none)
+
+    void validate() const;
+};
+
+/// Output of one forward pass.
+struct ForwardOutput {
+    at::Tensor dense_map;  ///< float32 [B, feature_dim, H/4, W/4]
+    /// ViT: the normalised CLS token of the last block, [B, C, 1, 1].
+    /// ResNet-50: the last stage's map, [B, 2048, H/32, W/32] (as the reference returns it).
+    at::Tensor global;
+};
+
+/// Description of one registered architecture variant.
+struct VariantInfo {
+    std::string name;
+    std::string description;
+    std::int64_t feature_dim = 0;
+};
+
+/// The registered variants, in registry order.
+std::vector<VariantInfo> model_variants();
+
+class Model {
+public:
+    /// Loads a muse model file (.muse: safetensors with the config in its metadata).
+    static Model load(const std::filesystem::path& path);
+
+    /// Imports an official MUSE .pth checkpoint: reads the 'teacher' weights under
+    /// 'module.backbone.', ignores everything else, and re-grids the ViT position embedding
+    /// exactly as the reference loader does. Throws ModelMismatch listing missing, unexpected
+    /// and misshaped weights when the checkpoint does not fit `options.arch`.
+    static Model import_checkpoint(const std::filesystem::path& path, const ImportOptions& options);
+
+    /// Opens either kind of file: a model file as is, a .pth checkpoint with `options`.
+    static Model open(const std::filesystem::path& path, const ImportOptions& options = {});
+
+    /// A model with freshly initialised (untrained) weights, for benchmarks and tests.
+    static Model create_untrained(const ModelConfig& config, std::uint64_t seed);
+
+    /// Writes the model file atomically (temporary file, then rename).
+    void save(const std::filesystem::path& path) const;
+
+    const ModelConfig& config() const;
+    std::int64_t feature_dim() const;
+    std::int64_t parameter_count() const;  ///< trainable parameters (BatchNorm statistics excluded)
+    static constexpr int kDenseStride = 4;  ///< input px per dense-map cell
+    static constexpr int kTileMultiple = 32;
+
+    /// Forward pass. `rgb`: uint8 [B, H, W, 3] with H == W, a multiple of 32 (any size; the
+    /// ViT position embedding is interpolated when H differs from img_size).
+    ForwardOutput forward(const at::Tensor& rgb) const;
+
+    /// Features at `points` (tile pixels of a tile of side `tile_px`, each in [0, tile_px]),
+    /// sampled from `dense_map` ([1, C, h, w] or [C, h, w]) exactly as the reference does:
+    /// bilinear, align_corners=True, normalised coordinate 2 * c / tile_px - 1.
+    /// Returns float32 [N, C]. Throws InvalidArgument for a point outside the tile.
+    at::Tensor point_features(const at::Tensor& dense_map, int tile_px, const std::vector<Point>& points) const;
+
+    /// Convenience: forward on one image, then point_features.
+    at::Tensor point_features(const RgbImage& tile, const std::vector<Point>& points) const;
+
+    /// The weights under the reference's state-dict names (shared, do not modify).
+    std::map<std::string, at::Tensor> state_dict() const;
+
+    struct Impl;
+
+private:
+    explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const Impl> impl_;
+};
+
+/// What an official checkpoint holds, read without building a model (`muse info x.pth`).
+struct CheckpointSummary {
+    std::vector<std::string> top_level_keys;   ///< e.g. teacher, student, optimizer, epoch, args
+    std::size_t backbone_tensors = 0;          ///< 'teacher' entries under 'module.backbone.'
+    std::int64_t backbone_values = 0;          ///< their total number of elements
+    std::size_t ignored_teacher_entries = 0;   ///< other 'teacher' entries (projection head)
+    std::vector<std::string> skipped_objects;  ///< classes seen but not interpreted (never executed)
+    std::string guessed_arch;                  ///< "" when the weights fit no registered variant
+    std::int64_t pos_embed_grid = 0;           ///< ViT: side of the stored position grid
+    std::uint64_t file_bytes = 0;
+};
+
+/// Reads an official .pth checkpoint's backbone (see Model::import_checkpoint for errors).
+CheckpointSummary inspect_checkpoint(const std::filesystem::path& path);
+
+/// True when `path` starts like a torch.save checkpoint (zip), false for anything else.
+/// Throws IoError when it cannot be opened.
+bool is_checkpoint_file(const std::filesystem::path& path);
+
+/// Converts an RGB image to the uint8 [1, H, W, 3] tensor that Model::forward takes
+/// (shares no memory with `image`).
+at::Tensor image_to_tensor(const RgbImage& image);
+
+}  // namespace muse

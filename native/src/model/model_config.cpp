@@ -1,0 +1,92 @@
+// JSON form of ModelConfig, and its validation rules.
+#include "model/model_config.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "model/variants.hpp"
+#include "muse/errors.hpp"
+
+namespace muse {
+
+void ModelConfig::validate() const {
+    model::find_variant(arch);  // throws with the list of known names
+    if (img_size <= 0 || img_size % 16 != 0) {
+        throw InvalidArgument("img_size must be a positive multiple of 16, got " + std::to_string(img_size));
+    }
+    if (!(mpp > 0.0 && mpp < 100.0)) throw InvalidArgument("mpp must be in (0, 100) micrometres per pixel, got " + std::to_string(mpp));
+    for (int c = 0; c < 3; ++c) {
+        if (!(norm_std[c] > 0.0f) || !std::isfinite(norm_mean[c])) {
+            throw InvalidArgument("normalisation: std must be positive and mean finite");
+        }
+    }
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        if (classes[i].name.empty()) throw InvalidArgument("class " + std::to_string(i) + " has an empty name");
+        for (std::size_t j = 0; j < i; ++j) {
+            if (classes[j].name == classes[i].name) throw InvalidArgument("class name '" + classes[i].name + "' appears twice");
+        }
+    }
+    if (!nlohmann::json::accept(provenance_json) || !nlohmann::json::parse(provenance_json).is_object()) {
+        throw InvalidArgument("provenance must be a JSON object");
+    }
+}
+
+}  // namespace muse
+
+namespace muse::model {
+
+std::string config_to_json(const ModelConfig& c) {
+    nlohmann::json j;
+    j["format"] = "muse-model";
+    j["format_version"] = kModelFormatVersion;
+    j["arch"] = c.arch;
+    j["img_size"] = c.img_size;
+    j["mpp"] = c.mpp;
+    j["normalization"] = {{"mean", c.norm_mean}, {"std", c.norm_std}, {"scale", "rgb/255"}};
+    nlohmann::json classes = nlohmann::json::array();
+    for (const auto& k : c.classes) classes.push_back({{"name", k.name}, {"color", k.color}});
+    j["classes"] = classes;
+    j["provenance"] = nlohmann::json::parse(c.provenance_json);
+    return j.dump(2);
+}
+
+ModelConfig config_from_json(const std::string& json, const std::string& source) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(json);
+    } catch (const nlohmann::json::exception& e) {
+        throw CorruptFile(source + ": model config is not valid JSON: " + e.what());
+    }
+    ModelConfig c;
+    try {
+        if (!j.is_object() || j.value("format", "") != "muse-model") {
+            throw CorruptFile(source + ": model config does not declare \"format\": \"muse-model\"");
+        }
+        const int version = j.at("format_version").get<int>();
+        if (version > kModelFormatVersion) {
+            throw UnsupportedFormat(source + ": model format version " + std::to_string(version) +
+                                    " is newer than this muse reads (" + std::to_string(kModelFormatVersion) +
+                                    "); update muse");
+        }
+        c.arch = j.at("arch").get<std::string>();
+        c.img_size = j.at("img_size").get<int>();
+        c.mpp = j.at("mpp").get<double>();
+        const auto& norm = j.at("normalization");
+        c.norm_mean = norm.at("mean").get<std::array<float, 3>>();
+        c.norm_std = norm.at("std").get<std::array<float, 3>>();
+        for (const auto& k : j.at("classes")) {
+            c.classes.push_back({k.at("name").get<std::string>(), k.at("color").get<std::array<std::uint8_t, 3>>()});
+        }
+        c.provenance_json = j.value("provenance", nlohmann::json::object()).dump();
+    } catch (const nlohmann::json::exception& e) {
+        throw CorruptFile(source + ": model config field missing or of the wrong type: " + e.what());
+    }
+    try {
+        c.validate();
+    } catch (const InvalidArgument& e) {
+        throw CorruptFile(source + ": model config: " + e.message());
+    }
+    return c;
+}
+
+}  // namespace muse::model

@@ -1,0 +1,27 @@
+// BatchNorm folding arithmetic and the folded convolution call.
+#include "nn/conv_bn.hpp"
+
+#include <ATen/ATen.h>
+
+namespace muse::nn {
+
+at::Tensor FoldedConv::operator()(const at::Tensor& x) const {
+    at::Tensor y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+    return relu ? at::relu_(y) : y;
+}
+
+FoldedConv fold_batchnorm(const at::Tensor& conv_weight, const torch::nn::BatchNorm2d& bn,
+                          std::int64_t stride, std::int64_t padding, bool relu) {
+    at::NoGradGuard no_grad;
+    const double eps = bn->options.eps();
+    at::Tensor scale = bn->weight.to(at::kDouble) / (bn->running_var.to(at::kDouble) + eps).sqrt();
+    FoldedConv f;
+    f.weight = (conv_weight.to(at::kDouble) * scale.view({-1, 1, 1, 1})).to(at::kFloat).contiguous();
+    f.bias = (bn->bias.to(at::kDouble) - bn->running_mean.to(at::kDouble) * scale).to(at::kFloat).contiguous();
+    f.stride = stride;
+    f.padding = padding;
+    f.relu = relu;
+    return f;
+}
+
+}  // namespace muse::nn
