@@ -1,0 +1,139 @@
+// The muse model file: exact round trip, and damaged or foreign files reported clearly.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "io/safetensors.hpp"
+#include "muse/errors.hpp"
+#include "muse/model.hpp"
+#include "support/checkpoint_writer.hpp"
+#include "support/test_env.hpp"
+
+namespace muse {
+namespace {
+
+using muse::test::TempDir;
+
+ModelConfig config_with_classes() {
+    ModelConfig c;
+    c.arch = "vit_small";
+    c.img_size = 224;
+    c.mpp = 0.25;
+    c.classes = {{"Lymphocyte", {255, 0, 0}}, {"Tumor", {0, 200, 0}}, {"Stroma", {10, 20, 255}}};
+    c.provenance_json = R"({"source":"test","seed":5})";
+    return c;
+}
+
+TEST(ModelFile, RoundTripIsBitExact) {
+    TempDir dir;
+    Model a = Model::create_untrained(config_with_classes(), 5);
+    a.save(dir / "m.muse");
+    Model b = Model::load(dir / "m.muse");
+    auto sa = a.state_dict(), sb = b.state_dict();
+    ASSERT_EQ(sa.size(), sb.size());
+    for (const auto& [name, t] : sa) {
+        ASSERT_TRUE(sb.count(name)) << name;
+        EXPECT_EQ(t.scalar_type(), sb.at(name).scalar_type()) << name;
+        EXPECT_TRUE(at::equal(t, sb.at(name))) << name;
+    }
+    const ModelConfig &ca = a.config(), &cb = b.config();
+    EXPECT_EQ(cb.arch, ca.arch);
+    EXPECT_EQ(cb.img_size, ca.img_size);
+    EXPECT_EQ(cb.mpp, ca.mpp);
+    EXPECT_EQ(cb.norm_mean, ca.norm_mean);
+    EXPECT_EQ(cb.norm_std, ca.norm_std);
+    ASSERT_EQ(cb.classes.size(), 3u);
+    EXPECT_EQ(cb.classes[2].name, "Stroma");
+    EXPECT_EQ(cb.classes[2].color, (std::array<std::uint8_t, 3>{10, 20, 255}));
+    EXPECT_EQ(cb.provenance_json, R"({"seed":5,"source":"test"})");
+
+    at::Tensor tile = at::randint(0, 256, {1, 64, 64, 3}, at::kByte);
+    EXPECT_TRUE(at::equal(a.forward(tile).dense_map, b.forward(tile).dense_map));
+}
+
+TEST(ModelFile, ImportedCheckpointSurvivesSaveAndLoad) {
+    TempDir dir;
+    muse::test::TestCheckpoint ckpt;
+    ckpt.backbone = muse::test::untrained_backbone("r50", 224, 9);
+    muse::test::write_checkpoint(dir / "r.pth", ckpt);
+    ImportOptions opt;
+    opt.img_size = 224;
+    Model imported = Model::import_checkpoint(dir / "r.pth", opt);
+    imported.save(dir / "r.muse");
+    Model loaded = Model::open(dir / "r.muse");
+    at::Tensor tile = at::randint(0, 256, {1, 96, 96, 3}, at::kByte);
+    EXPECT_TRUE(at::equal(imported.forward(tile).dense_map, loaded.forward(tile).dense_map));
+    EXPECT_EQ(loaded.config().provenance_json, imported.config().provenance_json);
+}
+
+class ModelFileBadInput : public ::testing::Test {
+protected:
+    template <class E>
+    std::string load_error(const std::filesystem::path& p) {
+        try {
+            Model::load(p);
+        } catch (const E& e) {
+            return e.what();
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "wrong exception type: " << e.what();
+            return "";
+        }
+        ADD_FAILURE() << "no error";
+        return "";
+    }
+    TempDir dir;
+};
+
+TEST_F(ModelFileBadInput, TruncatedModelFileIsCorrupt) {
+    Model::create_untrained(config_with_classes(), 1).save(dir / "m.muse");
+    const std::string full = muse::test::read_file(dir / "m.muse");
+    muse::test::write_file(dir / "cut.muse", full.substr(0, full.size() - 1000));
+    const std::string msg = load_error<CorruptFile>(dir / "cut.muse");
+    EXPECT_NE(msg.find("cut.muse"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+}
+
+TEST_F(ModelFileBadInput, SafetensorsWithoutMuseConfigIsNotAModel) {
+    const float v[2] = {1, 2};
+    io::write_safetensors((dir / "plain.safetensors").string(), {{"w", "F32", {2}, v, sizeof v}}, {});
+    EXPECT_NE(load_error<UnsupportedFormat>(dir / "plain.safetensors").find("not a muse model"), std::string::npos);
+}
+
+TEST_F(ModelFileBadInput, ConfigProblemsAreNamed) {
+    const float v[2] = {1, 2};
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({"format":"muse-model","format_version":1,"arch":"vit_tiny","img_size":224,"mpp":0.5,)"
+         R"("normalization":{"mean":[0,0,0],"std":[1,1,1]},"classes":[]})",
+         "unknown architecture 'vit_tiny'"},
+        {R"({"format":"muse-model","format_version":1,"arch":"vit_small","img_size":224})", "field missing"},
+        {R"({"format":"something-else"})", "does not declare"},
+        {"{not json", "not valid JSON"},
+    };
+    for (const auto& [json, expected] : cases) {
+        io::write_safetensors((dir / "c.muse").string(), {{"w", "F32", {2}, v, sizeof v}}, {{"muse.config", json}});
+        const std::string msg = load_error<CorruptFile>(dir / "c.muse");
+        EXPECT_NE(msg.find(expected), std::string::npos) << msg;
+    }
+    io::write_safetensors((dir / "new.muse").string(), {{"w", "F32", {2}, v, sizeof v}},
+                          {{"muse.config", R"({"format":"muse-model","format_version":99})"}});
+    EXPECT_NE(load_error<UnsupportedFormat>(dir / "new.muse").find("newer than this muse reads"), std::string::npos);
+}
+
+TEST_F(ModelFileBadInput, WeightsThatDoNotFitNameTheFile) {
+    const float v[2] = {1, 2};
+    ModelConfig c = config_with_classes();
+    io::write_safetensors((dir / "w.muse").string(), {{"w", "F32", {2}, v, sizeof v}},
+                          {{"muse.config", R"({"format":"muse-model","format_version":1,"arch":"vit_small","img_size":224,)"
+                                           R"("mpp":0.5,"normalization":{"mean":[0,0,0],"std":[1,1,1]},"classes":[]})"}});
+    const std::string msg = load_error<ModelMismatch>(dir / "w.muse");
+    EXPECT_NE(msg.find("loading '"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("232 missing, 1 unexpected"), std::string::npos) << msg;
+}
+
+TEST_F(ModelFileBadInput, TextFileIsNotAModelFile) {
+    muse::test::write_file(dir / "notes.txt", "these are my notes, not a model");
+    EXPECT_THROW(Model::open(dir / "notes.txt"), UnsupportedFormat);
+}
+
+}  // namespace
+}  // namespace muse
