@@ -3,6 +3,10 @@
 
 #include <thread>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <ATen/Parallel.h>
 
 namespace muse {
@@ -19,5 +23,16 @@ int set_compute_threads(int threads) {
 }
 
 int compute_threads() { return at::get_num_threads(); }
+
+bool retain_freed_memory() {
+#if defined(__GLIBC__)
+    // Serve every size from the heap (no per-allocation mmap) and never trim the heap top.
+    const bool no_mmap = mallopt(M_MMAP_MAX, 0) == 1;
+    const bool no_trim = mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+    return no_mmap && no_trim;
+#else
+    return false;
+#endif
+}
 
 }  // namespace muse

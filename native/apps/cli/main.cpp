@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     muse::set_log_sink(log_to_stderr, verbose ? muse::LogLevel::Debug : muse::LogLevel::Info);
     try {
         muse::set_compute_threads(threads);
+        muse::retain_freed_memory();  // a one-shot command: speed over returning memory early
         for (auto& c : commands) {
             if (c.parser->parsed()) c.run();
         }

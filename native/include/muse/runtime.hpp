@@ -20,4 +20,13 @@ int set_compute_threads(int threads);
 /// The thread count currently in effect.
 int compute_threads();
 
+/// Makes the C allocator keep freed memory for reuse instead of handing large blocks back to
+/// the operating system after every use. LibTorch allocates and frees large temporaries on
+/// every forward pass; with glibc's defaults each one is mapped and page-faulted in afresh
+/// (measured here: 3.5x slower at 512 px, batch 4; see docs/performance.md). The price is that
+/// the process keeps its peak memory until it exits. Process-wide (glibc mallopt), so it is
+/// the application's choice: muse's programs call it at start-up; the library never does.
+/// Returns false where the C library offers no such setting.
+bool retain_freed_memory();
+
 }  // namespace muse

@@ -95,10 +95,11 @@ struct MuseResNet : EncoderDecoder {
     }
 
     Output forward(const at::Tensor& x) override {
-        std::vector<at::Tensor> stages = resnet->forward(x);
+        // Channels-last throughout: oneDNN's convolutions then need no layout reorders.
+        std::vector<at::Tensor> stages = resnet->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
         Output out;
-        out.dense = decoder(stages);
-        out.global = stages.back();
+        out.dense = decoder(stages).contiguous();
+        out.global = stages.back().contiguous();
         return out;
     }
 

@@ -14,6 +14,20 @@ namespace muse::nn {
 constexpr std::int64_t kPatch = 16;
 constexpr double kLayerNormEps = 1e-6;
 
+namespace {
+
+/// y = x W^T + b on tokens [B, N, C_in], computed as a 1x1 convolution over the tokens seen
+/// as a channels-last [B, C_in, N, 1] image (a view, no copy). Same result as a Linear; it runs
+/// on oneDNN's convolution kernels, about twice as fast here as the BLAS GEMM behind addmm.
+at::Tensor token_linear(const at::Tensor& x, const torch::nn::Linear& layer) {
+    const std::int64_t b = x.size(0), n = x.size(1), c_in = x.size(2), c_out = layer->weight.size(0);
+    at::Tensor image = x.contiguous().view({b, n, 1, c_in}).permute({0, 3, 1, 2});
+    at::Tensor y = at::conv2d(image, layer->weight.view({c_out, c_in, 1, 1}), layer->bias);
+    return y.permute({0, 2, 3, 1}).reshape({b, n, c_out});
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 AttentionImpl::AttentionImpl(std::int64_t dim, std::int64_t num_heads)
     : heads(num_heads), scale(1.0 / std::sqrt(static_cast<double>(dim / num_heads))) {
@@ -24,10 +38,10 @@ AttentionImpl::AttentionImpl(std::int64_t dim, std::int64_t num_heads)
 at::Tensor AttentionImpl::forward(const at::Tensor& x) {
     const std::int64_t b = x.size(0), n = x.size(1), c = x.size(2);
     // (B, N, 3, heads, head_dim) -> (3, B, heads, N, head_dim), the reference's split order.
-    at::Tensor parts = qkv(x).view({b, n, 3, heads, c / heads}).permute({2, 0, 3, 1, 4});
+    at::Tensor parts = token_linear(x, qkv).view({b, n, 3, heads, c / heads}).permute({2, 0, 3, 1, 4});
     at::Tensor q = parts[0], k = parts[1], v = parts[2];
     at::Tensor attn = at::matmul(q, k.transpose(-2, -1)).mul_(scale).softmax(-1);
-    return proj(at::matmul(attn, v).transpose(1, 2).reshape({b, n, c}));
+    return token_linear(at::matmul(attn, v).transpose(1, 2).reshape({b, n, c}), proj);
 }
 
 MlpImpl::MlpImpl(std::int64_t dim) {
@@ -35,7 +49,9 @@ MlpImpl::MlpImpl(std::int64_t dim) {
     fc2 = register_module("fc2", torch::nn::Linear(4 * dim, dim));
 }
 
-at::Tensor MlpImpl::forward(const at::Tensor& x) { return fc2(at::gelu(fc1(x))); }  // exact (erf) GELU
+at::Tensor MlpImpl::forward(const at::Tensor& x) {
+    return token_linear(at::gelu(token_linear(x, fc1)), fc2);  // exact (erf) GELU
+}
 
 BlockImpl::BlockImpl(std::int64_t dim, std::int64_t heads) {
     norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kLayerNormEps)));
@@ -127,11 +143,15 @@ struct MuseViT : EncoderDecoder {
         std::vector<at::Tensor> maps;
         maps.reserve(tokens.size());
         for (const auto& t : tokens) {
-            // Drop CLS; tokens are row-major patches: [B, g*g, C] -> [B, C, g, g].
-            maps.push_back(t.narrow(1, 1, g * g).transpose(1, 2).reshape({b, -1, g, g}));
+            // Drop CLS; tokens are row-major patches, so [B, g*g, C] is already an NHWC image:
+            // hand it to the decoder as a channels-last [B, C, g, g] map.
+            maps.push_back(t.narrow(1, 1, g * g)
+                               .reshape({b, g, g, -1})
+                               .permute({0, 3, 1, 2})
+                               .contiguous(at::MemoryFormat::ChannelsLast));
         }
         Output out;
-        out.dense = decoder(maps);
+        out.dense = decoder(maps).contiguous();
         out.global = tokens.back().narrow(1, 0, 1).transpose(1, 2).unsqueeze(-1);
         return out;
     }
