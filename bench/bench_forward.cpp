@@ -1,0 +1,204 @@
+// bench_forward: milliseconds per tile of the MUSE forward pass for each released variant at
+// 224 and 512 px (batch 1 and 4), the GFLOP/s achieved, the same process's fp32 GEMM GFLOP/s as
+// the ceiling, and (with --reference) the official code's forward on the same LibTorch.
+//
+//   build/bench/bench_forward                      # table on stdout
+//   build/bench/bench_forward --reference --json out.json
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+
+#include "forward_flops.hpp"
+#include "muse/model.hpp"
+#include "muse/runtime.hpp"
+#include "muse/version.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    int threads = 0;
+    int iters = 3;
+    bool reference = false;
+    bool allocator_defaults = false;
+    std::string json_path;
+    std::vector<std::string> archs = {"vit_small", "vit_base", "r50"};
+    std::vector<int> sides = {224, 512};
+    std::vector<int> batches = {1, 4};
+};
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) out.push_back(item);
+    return out;
+}
+
+Options parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--threads") o.threads = std::stoi(value());
+        else if (a == "--iters") o.iters = std::max(1, std::stoi(value()));
+        else if (a == "--reference") o.reference = true;
+        else if (a == "--allocator-defaults") o.allocator_defaults = true;
+        else if (a == "--json") o.json_path = value();
+        else if (a == "--archs") o.archs = split(value());
+        else if (a == "--sides") {
+            o.sides.clear();
+            for (const auto& s : split(value())) o.sides.push_back(std::stoi(s));
+        } else if (a == "--batches") {
+            o.batches.clear();
+            for (const auto& s : split(value())) o.batches.push_back(std::stoi(s));
+        } else {
+            std::cout << "usage: bench_forward [--threads N] [--iters N] [--archs a,b] [--sides 224,512]\n"
+                         "                     [--batches 1,4] [--reference] [--json FILE]\n"
+                         "  --reference  also time the official MUSE forward (bench/reference_model.py,\n"
+                         "               Debian python3-torch on the same LibTorch) and report the speed-up,\n"
+                         "               both as shipped and with muse's allocator setting (retain_freed_memory)\n"
+                         "  --allocator-defaults  do not call muse::retain_freed_memory() in this process\n";
+            std::exit(a == "--help" || a == "-h" ? 0 : 2);
+        }
+    }
+    return o;
+}
+
+double gemm_gflops() {
+    const std::int64_t n = 2048;
+    at::Tensor a = at::randn({n, n}), b = at::randn({n, n});
+    at::mm(a, b);
+    double best = 1e30;
+    for (int i = 0; i < 5; ++i) {
+        const auto t0 = Clock::now();
+        at::mm(a, b);
+        best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    return 2.0 * n * n * n / best / 1e9;
+}
+
+/// Best-of-`iters` milliseconds per tile (after one warm-up pass).
+double time_forward(const muse::Model& model, int side, int batch, int iters) {
+    at::Tensor tiles = at::randint(0, 256, {batch, side, side, 3}, at::kByte);
+    model.forward(tiles);
+    double best = 1e30;
+    for (int i = 0; i < iters; ++i) {
+        const auto t0 = Clock::now();
+        model.forward(tiles);
+        best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    return best / batch;
+}
+
+std::string key(const std::string& arch, int side, int batch) {
+    return arch + "/" + std::to_string(side) + "/" + std::to_string(batch);
+}
+
+/// glibc's environment equivalent of muse::retain_freed_memory(), for the reference process.
+constexpr const char* kRetainEnv = "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 ";
+
+/// Runs the reference script once for all configurations; ms per tile by key.
+std::map<std::string, double> run_reference(const Options& o, int threads, const std::string& env) {
+    std::string archs;
+    for (const auto& a : o.archs) archs += (archs.empty() ? "" : ",") + a;
+    std::string sides, batches;
+    for (int s : o.sides) sides += (sides.empty() ? "" : ",") + std::to_string(s);
+    for (int b : o.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
+    const std::string cmd = env + "/usr/bin/python3 " + MUSE_BENCH_REFERENCE_SCRIPT + " --threads " +
+                            std::to_string(threads) + " --iters " + std::to_string(o.iters) + " --only " + archs +
+                            " --sides " + sides + " --batches " + batches + " 2>/dev/null";
+    std::cerr << "running the reference: " << cmd << "\n";
+    std::map<std::string, double> out;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return out;
+    char line[1024];
+    while (std::fgets(line, sizeof line, pipe)) {
+        if (line[0] != '{') continue;
+        auto j = nlohmann::json::parse(line);
+        out[key(j["arch"], j["side"], j["batch"])] = j["ms_per_tile"];
+    }
+    if (::pclose(pipe) != 0) std::cerr << "warning: the reference script failed; no speed-up column\n";
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Options o = parse(argc, argv);
+    const int threads = muse::set_compute_threads(o.threads);
+    const bool retained = o.allocator_defaults ? false : muse::retain_freed_memory();
+    const double ceiling = gemm_gflops();
+    std::printf("muse %s forward benchmark: %d threads, fp32, allocator %s; GEMM (2048^3 at::mm, this process): %.1f GFLOP/s\n",
+                MUSE_VERSION_STRING, threads, retained ? "retains freed memory" : "glibc defaults", ceiling);
+    std::printf("best of %d runs after one warm-up; GFLOP = convolutions and matrix products of one tile\n\n", o.iters);
+
+    nlohmann::json rows = nlohmann::json::array();
+    struct Row {
+        std::string arch;
+        int side, batch;
+        double ms, gflop;
+    };
+    std::vector<Row> results;
+    for (const auto& arch : o.archs) {
+        for (int side : o.sides) {
+            muse::ModelConfig c;
+            c.arch = arch;
+            c.img_size = side;  // ViT: the 224 MUSE model at 224, the 512 LFoV-MUSE model at 512
+            const muse::Model model = muse::Model::create_untrained(c, 1);
+            for (int batch : o.batches) {
+                results.push_back({arch, side, batch, time_forward(model, side, batch, o.iters),
+                                   muse::bench::forward_flops(arch, side) / 1e9});
+                std::fprintf(stderr, "  %s %d x%d: %.1f ms/tile\n", arch.c_str(), side, batch, results.back().ms);
+            }
+        }
+    }
+    std::map<std::string, double> ref, ref_retained;
+    if (o.reference) {
+        ref = run_reference(o, threads, "");
+        ref_retained = run_reference(o, threads, kRetainEnv);
+    }
+
+    std::printf("| arch | tile px | batch | ms/tile | GFLOP/tile | GFLOP/s | of GEMM |%s\n",
+                o.reference ? " reference ms/tile | speed-up | reference, same allocator | speed-up |" : "");
+    std::printf("|---|---|---|---|---|---|---|%s\n", o.reference ? "---|---|---|---|" : "");
+    for (const auto& r : results) {
+        const double gflops = r.gflop / (r.ms / 1000.0);
+        std::printf("| %s | %d | %d | %.1f | %.2f | %.1f | %.0f %% |", r.arch.c_str(), r.side, r.batch, r.ms, r.gflop,
+                    gflops, 100.0 * gflops / ceiling);
+        nlohmann::json j = {{"arch", r.arch},         {"side", r.side},    {"batch", r.batch},
+                            {"ms_per_tile", r.ms},    {"gflop", r.gflop},  {"gflops", gflops},
+                            {"gemm_gflops", ceiling}, {"threads", threads},
+                            {"retain_freed_memory", retained}};
+        for (const auto* table : {&ref, &ref_retained}) {
+            if (!o.reference) break;
+            auto it = table->find(key(r.arch, r.side, r.batch));
+            const char* field = table == &ref ? "reference_ms_per_tile" : "reference_same_allocator_ms_per_tile";
+            if (it == table->end()) {
+                std::printf(" - | - |");
+                continue;
+            }
+            std::printf(" %.1f | %.2fx |", it->second, it->second / r.ms);
+            j[field] = it->second;
+            j[std::string(field) + "_speedup"] = it->second / r.ms;
+        }
+        std::printf("\n");
+        rows.push_back(j);
+    }
+    if (!o.json_path.empty()) std::ofstream(o.json_path) << rows.dump(2) << "\n";
+    return 0;
+}

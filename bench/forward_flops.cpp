@@ -1,0 +1,60 @@
+// FLOP formulas following the architecture in muse-reference.md sections 1a-1c.
+#include "forward_flops.hpp"
+
+#include "model/variants.hpp"
+
+namespace muse::bench {
+namespace {
+
+double conv(double out_hw, double k, double in, double out) { return 2.0 * out_hw * k * k * in * out; }
+
+/// UnetBlock: 3x3 (in -> out), then a BasicResBlock of two 3x3 (out -> out), at `hw` pixels.
+double unet_block(double hw, double in, double out) { return conv(hw, 3, in, out) + 2 * conv(hw, 3, out, out); }
+
+double vit(const model::Variant& v, std::int64_t side) {
+    const double c = static_cast<double>(v.embed_dim), g = static_cast<double>(side / 16), n = g * g + 1;
+    const double heads = static_cast<double>(v.heads), d = c / heads;
+    double f = conv(g * g, 16, 3, c);  // patch embedding
+    const double block = 2 * n * c * 3 * c           // qkv
+                         + 2 * 2 * heads * n * n * d  // q k^T and attn v
+                         + 2 * n * c * c              // proj
+                         + 2 * 2 * n * c * 4 * c;     // mlp
+    f += static_cast<double>(v.feature_blocks.back() + 1) * block;
+    f += conv(g * g, 1, c, c / 4 + c / 2 + c + 2 * c);  // reassembly 1x1 convs (before resampling)
+    f += unet_block(g * g, 3 * c, c) + unet_block(4 * g * g, 1.5 * c, c / 2) + unet_block(16 * g * g, 0.75 * c, c / 4);
+    f += conv(16 * g * g, 1, c / 4, c / 4) + conv(4 * g * g, 1, c / 2, c / 4) + conv(g * g, 1, c, c / 4) +
+         conv(g * g / 4, 1, 2 * c, c / 4);  // hyper-features
+    return f;
+}
+
+double resnet(const model::Variant& v, std::int64_t side) {
+    const double s = static_cast<double>(side);
+    double hw = (s / 2) * (s / 2);
+    double f = conv(hw, 7, 3, 64);
+    hw /= 4;  // max pool
+    double in = 64;
+    const double widths[4] = {64, 128, 256, 512};
+    for (int stage = 0; stage < 4; ++stage) {
+        const double w = widths[stage];
+        for (int b = 0; b < v.stage_blocks[stage]; ++b) {
+            const double in_hw = hw;
+            if (b == 0 && stage > 0) hw /= 4;  // stride 2 in the 3x3 conv (v1.5)
+            f += conv(in_hw, 1, in, w) + conv(hw, 3, w, w) + conv(hw, 1, w, 4 * w);
+            if (b == 0) f += conv(hw, 1, in, 4 * w);  // projection shortcut
+            in = 4 * w;
+        }
+    }
+    const double s4 = (s / 4) * (s / 4);
+    f += unet_block(s4 / 16, 3072, 1024) + unet_block(s4 / 4, 1536, 512) + unet_block(s4, 768, 256);
+    f += conv(s4, 1, 256, 256) + conv(s4 / 4, 1, 512, 256) + conv(s4 / 16, 1, 1024, 256) + conv(s4 / 64, 1, 2048, 256);
+    return f;
+}
+
+}  // namespace
+
+double forward_flops(const std::string& arch, std::int64_t side) {
+    const model::Variant& v = model::find_variant(arch);
+    return v.family == model::Family::ResNet ? resnet(v, side) : vit(v, side);
+}
+
+}  // namespace muse::bench
