@@ -1,18 +1,13 @@
 #!/bin/sh
 # Installs every Debian 12 package that muse-qupath's build, tests and benchmarks need.
 # Idempotent; run as root (or through sudo) on a fresh machine: scripts/install-deps.sh
+# When every package is already installed it changes nothing and needs no root
+# (--force runs apt-get update and install anyway).
 set -eu
 
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        exec sudo "$0" "$@"
-    fi
-    echo "install-deps.sh: must run as root (or with sudo available)" >&2
-    exit 1
-fi
-
 # Why each group is here:
-#  - build: compiler, CMake, LibTorch (CPU) with OpenBLAS-openmp; without an optimised BLAS
+#  - build: compiler, CMake, LibTorch (CPU) with OpenBLAS-openmp, oneDNN headers (the library
+#    LibTorch links; we call its Winograd convolutions directly); without an optimised BLAS
 #    LibTorch falls back to reference BLAS (20-30x slower). libopenblas0-pthread must NOT be
 #    installed beside it: it wins update-alternatives and oversubscribes threads.
 #  - slides and images: OpenSlide, OpenCV, libvips/libtiff tools (test slides).
@@ -21,7 +16,7 @@ fi
 #  - tests: GoogleTest, Google Benchmark, Debian's python3-torch (parity fixtures only).
 PACKAGES="
 build-essential cmake ninja-build pkg-config git ca-certificates
-libtorch-dev libopenblas0-openmp
+libtorch-dev libopenblas0-openmp libdnnl-dev
 libopenslide-dev openslide-tools libopencv-dev libvips-tools libtiff-tools
 libcli11-dev nlohmann-json3-dev zlib1g-dev
 qt6-base-dev xvfb xauth
@@ -29,6 +24,23 @@ default-jdk-headless junit5 libopenjfx-java
 libgtest-dev libgmock-dev googletest libbenchmark-dev
 python3 python3-torch python3-torchvision python3-numpy
 "
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ] && [ "${1:-}" != "--force" ] && ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+    echo "install-deps.sh: all dependencies already installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        exec sudo "$0" "$@"
+    fi
+    echo "install-deps.sh: must run as root (or with sudo available) to install:$missing" >&2
+    exit 1
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update

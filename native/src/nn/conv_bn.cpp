@@ -3,9 +3,12 @@
 
 #include <ATen/ATen.h>
 
+#include "nn/winograd_conv.hpp"
+
 namespace muse::nn {
 
 at::Tensor FoldedConv::operator()(const at::Tensor& x) const {
+    if (winograd) return (*winograd)(x);
     at::Tensor y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
     return relu ? at::relu_(y) : y;
 }
@@ -16,11 +19,15 @@ FoldedConv fold_batchnorm(const at::Tensor& conv_weight, const torch::nn::BatchN
     const double eps = bn->options.eps();
     at::Tensor scale = bn->weight.to(at::kDouble) / (bn->running_var.to(at::kDouble) + eps).sqrt();
     FoldedConv f;
-    f.weight = (conv_weight.to(at::kDouble) * scale.view({-1, 1, 1, 1})).to(at::kFloat).contiguous();
+    // Channels-last like the activations, so oneDNN needs no weight reorder on each call.
+    f.weight = (conv_weight.to(at::kDouble) * scale.view({-1, 1, 1, 1})).to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
     f.bias = (bn->bias.to(at::kDouble) - bn->running_mean.to(at::kDouble) * scale).to(at::kFloat).contiguous();
     f.stride = stride;
     f.padding = padding;
     f.relu = relu;
+    if (f.weight.size(2) == 3 && f.weight.size(3) == 3 && stride == 1 && padding == 1) {
+        f.winograd = WinogradConv::create(f.weight, f.bias, relu);
+    }
     return f;
 }
 

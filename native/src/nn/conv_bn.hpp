@@ -1,9 +1,13 @@
 // Convolution + BatchNorm pairs folded into one convolution for inference.
 #pragma once
 
+#include <memory>
+
 #include <torch/nn/modules/batchnorm.h>
 
 namespace muse::nn {
+
+class WinogradConv;
 
 /// A convolution whose weight and bias already include a following eval-mode BatchNorm
 /// (and optionally the ReLU after it). Built once at load time; avoids one full pass over
@@ -14,13 +18,16 @@ struct FoldedConv {
     std::int64_t stride = 1;
     std::int64_t padding = 0;
     bool relu = false;
+    /// Set for 3x3 stride-1 convolutions when oneDNN has Winograd kernels on this machine.
+    std::shared_ptr<const WinogradConv> winograd;
 
     bool defined() const { return weight.defined(); }
     at::Tensor operator()(const at::Tensor& x) const;
 };
 
 /// Folds `bn` (its running statistics, affine parameters and eps) into `conv_weight`
-/// ([out, in, k, k], no bias). Computed in float64, stored in float32.
+/// ([out, in, k, k], no bias). Computed in float64, stored in float32. A 3x3 stride-1
+/// convolution runs on oneDNN's Winograd kernels where available (nn/winograd_conv.hpp).
 FoldedConv fold_batchnorm(const at::Tensor& conv_weight, const torch::nn::BatchNorm2d& bn,
                           std::int64_t stride, std::int64_t padding, bool relu);
 
