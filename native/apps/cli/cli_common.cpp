@@ -24,11 +24,6 @@ ImportOptions CheckpointOptions::to_import_options() const {
     return o;
 }
 
-Model open_model(const std::string& path, const CheckpointOptions& options) {
-    if (is_checkpoint_file(path)) return Model::import_checkpoint(path, options.to_import_options());
-    return Model::load(path);
-}
-
 void status(const std::string& text) { std::cerr << text << std::endl; }
 
 std::string human_bytes(std::uint64_t bytes) {

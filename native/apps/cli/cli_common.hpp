@@ -1,4 +1,4 @@
-// Pieces shared by several `muse` subcommands: opening a model (.muse or .pth), messages.
+// Pieces shared by several `muse` subcommands: checkpoint options, messages.
 #pragma once
 
 #include <string>
@@ -19,9 +19,6 @@ struct CheckpointOptions {
     void add_to(CLI::App& cmd, bool for_import);
     ImportOptions to_import_options() const;
 };
-
-/// Opens a model file, or imports a .pth checkpoint with `options`.
-Model open_model(const std::string& path, const CheckpointOptions& options);
 
 /// One line on stderr (the data a command produces goes to files or stdout).
 void status(const std::string& text);

@@ -32,11 +32,11 @@ Command add_features_command(CLI::App& app) {
     cmd->footer(
         "Features are sampled from the dense map exactly as the reference does (bilinear,\n"
         "align_corners=True); rows follow the order of the points.\n\n"
-        "Example (after scripts/run-example.sh made samples' model):\n"
-        "  muse features -m build/example/example-vit_small.muse --image samples/tile-224.png \\\n"
+        "Example (scripts/run-example.sh writes build/example/example-model.muse):\n"
+        "  muse features -m build/example/example-model.muse --image samples/tile-224.png \\\n"
         "       --points samples/points-224.csv -o feats.npy");
     return {cmd, [o] {
-        Model model = open_model(o->model, o->ckpt);
+        Model model = Model::open(o->model, o->ckpt.to_import_options());
         RgbImage tile = read_image_file(o->image);
         std::vector<Point> points = read_points_csv(o->points);
         const auto t0 = std::chrono::steady_clock::now();
