@@ -306,7 +306,7 @@ def check(fixture):
             if not os.path.exists(ckpt):
                 os.system(f"/usr/bin/python3 {fixture}/make_checkpoint.py {case['arch']} {case['seed']} {ckpt} --grid {case['grid'] or 14}")
             model = load_checkpoint(Muse(case['arch'], case['img_size']), ckpt, case['img_size'])
-            rgb = np.asarray(Image.open(os.path.join(fixture, case['image'])).convert('RGB'))
+            rgb = np.array(Image.open(os.path.join(fixture, case['image'])).convert('RGB'))
             pts = torch.from_numpy(np.loadtxt(os.path.join(fixture, case['points']), delimiter=',', skiprows=1, dtype=np.float32))
             with torch.no_grad():
                 f = point_features(model(to_input(rgb)), pts, rgb.shape[1]).numpy()

@@ -105,7 +105,7 @@ Model Model::import_checkpoint(const std::filesystem::path& path, const ImportOp
         if (v.family == model::Family::VisionTransformer && pos != ckpt.weights.end() && pos->second.dim() == 3) {
             pos->second = nn::regrid_pos_embed(pos->second, config.img_size / 16);
         }
-        nlohmann::json prov = {{"source", "official MUSE checkpoint"},
+        nlohmann::json prov = {{"source", "MUSE .pth checkpoint (teacher backbone)"},
                                {"checkpoint", path.filename().string()},
                                {"checkpoint_bytes", ckpt.file_bytes},
                                {"imported_by", std::string("muse ") + MUSE_VERSION_STRING},
