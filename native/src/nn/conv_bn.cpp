@@ -17,10 +17,14 @@ FoldedConv fold_batchnorm(const at::Tensor& conv_weight, const torch::nn::BatchN
                           std::int64_t stride, std::int64_t padding, bool relu) {
     at::NoGradGuard no_grad;
     const double eps = bn->options.eps();
+    // The per-channel factors in float64; the weights themselves are scaled in float32 (one
+    // rounding more than a float64 product, at most 1 ulp), which keeps loading a large model
+    // from converting hundreds of MB to float64 and back.
     at::Tensor scale = bn->weight.to(at::kDouble) / (bn->running_var.to(at::kDouble) + eps).sqrt();
     FoldedConv f;
     // Channels-last like the activations, so oneDNN needs no weight reorder on each call.
-    f.weight = (conv_weight.to(at::kDouble) * scale.view({-1, 1, 1, 1})).to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
+    f.weight = at::empty_like(conv_weight, at::MemoryFormat::ChannelsLast);
+    at::mul_out(f.weight, conv_weight, scale.to(at::kFloat).view({-1, 1, 1, 1}));
     f.bias = (bn->bias.to(at::kDouble) - bn->running_mean.to(at::kDouble) * scale).to(at::kFloat).contiguous();
     f.stride = stride;
     f.padding = padding;

@@ -26,8 +26,9 @@ struct FoldedConv {
 };
 
 /// Folds `bn` (its running statistics, affine parameters and eps) into `conv_weight`
-/// ([out, in, k, k], no bias). Computed in float64, stored in float32. A 3x3 stride-1
-/// convolution runs on oneDNN's Winograd kernels where available (nn/winograd_conv.hpp).
+/// ([out, in, k, k], no bias). Factors computed in float64, weights stored in float32. A 3x3
+/// stride-1 convolution runs on oneDNN's Winograd kernels where available
+/// (nn/winograd_conv.hpp).
 FoldedConv fold_batchnorm(const at::Tensor& conv_weight, const torch::nn::BatchNorm2d& bn,
                           std::int64_t stride, std::int64_t padding, bool relu);
 
