@@ -128,15 +128,17 @@ std::shared_ptr<const WinogradConv::Plan> WinogradConv::make_plan(const Shape& s
 }
 
 at::Tensor WinogradConv::operator()(const at::Tensor& input) const {
-    const std::int64_t n = input.size(0), h = input.size(2), w = input.size(3), out_ch = weight_.size(0);
     // oneDNN runs its own OpenMP loops: make this thread's OpenMP team the size LibTorch uses.
     at::internal::lazy_init_num_threads();
-    const std::shared_ptr<const Plan> plan = plan_for({n, h, w});
+    // Anything but a float32 [N, in, H, W] map goes to LibTorch, which reports what is wrong.
+    const bool eligible = input.dim() == 4 && input.scalar_type() == at::kFloat && input.size(1) == weight_.size(1);
+    const std::shared_ptr<const Plan> plan = eligible ? plan_for({input.size(0), input.size(2), input.size(3)}) : nullptr;
     last_winograd_ = plan != nullptr;
     if (!plan) {
         at::Tensor y = at::conv2d(input, weight_, bias_, {1, 1}, {1, 1});
         return relu_ ? at::relu_(y) : y;
     }
+    const std::int64_t n = input.size(0), h = input.size(2), w = input.size(3), out_ch = weight_.size(0);
     const dnnl::engine& engine = cpu_engine();
     dnnl::stream stream(engine);
     at::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
