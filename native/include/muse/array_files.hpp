@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "muse/model.hpp"
+#include "muse/geometry.hpp"
 
 namespace muse {
 

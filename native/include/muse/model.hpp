@@ -23,16 +23,10 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "muse/geometry.hpp"
 #include "muse/image.hpp"
 
 namespace muse {
-
-/// A position in pixels; x = column, y = row. Which pixel frame is meant is stated by each
-/// function that takes one (tile pixels here, level-0 slide pixels at slide-level APIs).
-struct Point {
-    double x = 0.0;
-    double y = 0.0;
-};
 
 /// A nucleus class as the model reports it.
 struct ClassInfo {

@@ -1,0 +1,81 @@
+// Evaluation of nucleus detection and classification against reference points.
+//
+//   muse::EvalImage img;
+//   img.predictions = {{10, 12, 0}, {40, 41, 2}};   // image pixels, class index
+//   img.truth       = {{11, 12, 0}, {80, 80, 1}};
+//   img.mpp = 0.5;
+//   muse::EvalReport r = muse::evaluate({img}, {"Lymphocyte", "Tumor", "Stroma"}, {});
+//   r.mean_f1;   // mean over classes of the per-class F1
+//
+// Scoring (MCSpatNet-style, the usual BRCA-M2C protocol): for each class on its own, the
+// predictions of that class are matched one-to-one to the reference points of that class
+// within a radius (micrometres, converted with each image's MPP); matched pairs are true
+// positives, the rest false positives / false negatives, pooled over all images. The matching
+// takes as many pairs as possible, then the smallest total distance (Hungarian method).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "muse/geometry.hpp"
+
+namespace muse {
+
+/// One-to-one pairs (index in `a`, index in `b`) with distance <= `radius_px`: the largest
+/// possible number of pairs, and among those the smallest total distance.
+std::vector<std::pair<int, int>> match_points(const std::vector<Point>& a, const std::vector<Point>& b,
+                                              double radius_px);
+
+/// Predictions and reference points of one image, in the same pixel frame.
+struct EvalImage {
+    std::string name;
+    double mpp = 0.5;                         ///< micrometres per pixel of that frame
+    std::vector<LabelledPoint> predictions;
+    std::vector<LabelledPoint> truth;
+    /// Optional: the class the model gives at each reference point (same order as `truth`),
+    /// for classification accuracy at known nuclei. Empty when not measured.
+    std::vector<int> class_at_truth;
+};
+
+struct EvalOptions {
+    double radius_um = 3.0;  ///< matching radius; 3 um = 6 px at 0.5 um/px (20x)
+
+    void validate() const;  ///< throws InvalidArgument
+};
+
+struct ClassMetrics {
+    std::string name;
+    std::int64_t true_positives = 0;
+    std::int64_t false_positives = 0;
+    std::int64_t false_negatives = 0;
+    double precision = 0.0;  ///< TP / (TP + FP), 0 when there are no predictions
+    double recall = 0.0;     ///< TP / (TP + FN), 0 when there are no reference points
+    double f1 = 0.0;         ///< 2 TP / (2 TP + FP + FN), 0 when both are empty
+};
+
+struct EvalReport {
+    std::vector<ClassMetrics> classes;  ///< one per class name, in order
+    double mean_f1 = 0.0;               ///< mean of the classes' F1
+    ClassMetrics detection;             ///< all classes pooled, class ignored in matching
+    std::int64_t accuracy_points = 0;   ///< reference points with a class_at_truth value
+    std::int64_t accuracy_correct = 0;
+    double accuracy = 0.0;              ///< correct / points; 0 when not measured
+    double radius_um = 0.0;
+    int images = 0;
+};
+
+/// Scores `images` (see the file comment). Points whose class is outside [0, class count)
+/// are an InvalidArgument naming the image.
+EvalReport evaluate(const std::vector<EvalImage>& images, const std::vector<std::string>& class_names,
+                    const EvalOptions& options);
+
+/// The report as a JSON object (fractions in [0, 1]).
+std::string eval_report_json(const EvalReport& report);
+
+/// The report as a text table (percentages), for a terminal.
+std::string eval_report_table(const EvalReport& report);
+
+}  // namespace muse
