@@ -1,5 +1,7 @@
-// Error message composition (context prefixes) for muse::Error.
+// Error message composition (context prefixes) for muse::Error; the cancellation check that
+// turns a request into muse::Cancelled.
 #include "muse/errors.hpp"
+#include "muse/progress.hpp"
 
 #include <utility>
 
@@ -10,6 +12,10 @@ Error::Error(std::string message) : message_(std::move(message)), full_(message_
 Error& Error::add_context(const std::string& context) {
     full_ = context + ": " + full_;
     return *this;
+}
+
+void Progress::check() const {
+    if (cancelled()) throw Cancelled();
 }
 
 }  // namespace muse

@@ -1,6 +1,7 @@
 // Shared helpers of the `muse` subcommands.
 #include "cli_common.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -22,6 +23,25 @@ ImportOptions CheckpointOptions::to_import_options() const {
     o.img_size = img_size;
     o.mpp = mpp;
     return o;
+}
+
+namespace {
+Progress* g_interruptible = nullptr;  // the one InterruptibleProgress alive, if any
+
+extern "C" void on_sigint(int) {
+    // Only an atomic store: safe in a signal handler.
+    if (g_interruptible) g_interruptible->cancel();
+}
+}  // namespace
+
+InterruptibleProgress::InterruptibleProgress(Progress::Callback on_update) : progress_(std::move(on_update)) {
+    g_interruptible = &progress_;
+    std::signal(SIGINT, on_sigint);
+}
+
+InterruptibleProgress::~InterruptibleProgress() {
+    std::signal(SIGINT, SIG_DFL);
+    g_interruptible = nullptr;
 }
 
 void status(const std::string& text) { std::cerr << text << std::endl; }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "muse/model.hpp"
+#include "muse/progress.hpp"
 
 namespace muse::cli {
 
@@ -18,6 +19,20 @@ struct CheckpointOptions {
     /// Adds --arch, --img-size, --mpp to `cmd`; `required` makes --img-size mandatory.
     void add_to(CLI::App& cmd, bool for_import);
     ImportOptions to_import_options() const;
+};
+
+/// A Progress whose cancel() Ctrl-C (SIGINT) triggers while it is alive: the running
+/// operation then throws muse::Cancelled and main() exits 130 without a partial output.
+class InterruptibleProgress {
+public:
+    explicit InterruptibleProgress(Progress::Callback on_update);
+    ~InterruptibleProgress();
+    InterruptibleProgress(const InterruptibleProgress&) = delete;
+    InterruptibleProgress& operator=(const InterruptibleProgress&) = delete;
+    const Progress& get() const { return progress_; }
+
+private:
+    Progress progress_;
 };
 
 /// One line on stderr (the data a command produces goes to files or stdout).

@@ -64,6 +64,10 @@ void print_model(const std::string& path) {
             std::snprintf(buf, sizeof buf, "%s  rgb(%d, %d, %d)", k.name.c_str(), k.color[0], k.color[1], k.color[2]);
             print_row(i == 0 ? "classes" : "", buf);
         }
+        const DetectionConfig& d = c.detection;
+        std::snprintf(buf, sizeof buf, "proposals every %d px, heads %d wide, score >= %.2f, merge radius %.3g um",
+                      d.proposal_stride_px, d.head_hidden, d.score_threshold, d.merge_radius_um);
+        print_row("detection", buf);
     }
     print_row("provenance", c.provenance_json);
 }

@@ -22,5 +22,7 @@ using AddCommand = Command (*)(CLI::App& app);
 Command add_import_command(CLI::App& app);
 Command add_info_command(CLI::App& app);
 Command add_features_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
 
 }  // namespace muse::cli

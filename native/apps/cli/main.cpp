@@ -18,6 +18,8 @@ constexpr muse::cli::AddCommand kCommands[] = {
     muse::cli::add_import_command,
     muse::cli::add_info_command,
     muse::cli::add_features_command,
+    muse::cli::add_train_command,
+    muse::cli::add_eval_command,
 };
 
 void log_to_stderr(muse::LogLevel level, const std::string& text) {

@@ -20,9 +20,14 @@
 #include <utility>
 #include <vector>
 
+#include "muse/annotations.hpp"
+#include "muse/detect.hpp"
 #include "muse/geometry.hpp"
+#include "muse/progress.hpp"
 
 namespace muse {
+
+class Model;
 
 /// One-to-one pairs (index in `a`, index in `b`) with distance <= `radius_px`: the largest
 /// possible number of pairs, and among those the smallest total distance.
@@ -71,6 +76,12 @@ struct EvalReport {
 /// are an InvalidArgument naming the image.
 EvalReport evaluate(const std::vector<EvalImage>& images, const std::vector<std::string>& class_names,
                     const EvalOptions& options);
+
+/// Runs `model` on each labelled image (detect_image with `detect`) and scores the detections;
+/// also measures classification accuracy at the labelled nuclei (H_type at their positions).
+/// Reports one step per image to `progress`, which may cancel.
+EvalReport evaluate_model(const Model& model, const std::vector<LabelledImage>& images, const EvalOptions& options,
+                          const DetectOptions& detect = {}, const Progress& progress = Progress());
 
 /// The report as a JSON object (fractions in [0, 1]).
 std::string eval_report_json(const EvalReport& report);

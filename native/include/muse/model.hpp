@@ -25,13 +25,18 @@
 
 #include "muse/geometry.hpp"
 #include "muse/image.hpp"
+#include "muse/nucleus_class.hpp"
 
 namespace muse {
 
-/// A nucleus class as the model reports it.
-struct ClassInfo {
-    std::string name;
-    std::array<std::uint8_t, 3> color{0, 0, 0};  ///< RGB, as QuPath shows the class
+/// How a model with detection heads proposes and decodes nuclei (muse-paper-detection.md).
+struct DetectionConfig {
+    int proposal_stride_px = 8;     ///< proposals at the centres of stride x stride cells (4, 8, 16 or 32)
+    int head_hidden = 256;          ///< width of the H_reg and H_type MLPs
+    double score_threshold = 0.5;   ///< keep nuclei whose best class probability reaches this
+    double merge_radius_um = 3.0;   ///< of two nuclei closer than this, the less likely is dropped
+
+    void validate() const;  ///< throws InvalidArgument naming the bad field
 };
 
 /// Everything a model file says about the model besides its weights.
@@ -42,7 +47,10 @@ struct ModelConfig {
     std::array<float, 3> norm_mean{0.485f, 0.456f, 0.406f};  ///< applied to RGB / 255
     std::array<float, 3> norm_std{0.229f, 0.224f, 0.225f};
     std::vector<ClassInfo> classes;   ///< empty for a backbone without detection heads
+    DetectionConfig detection;        ///< used when `classes` is not empty
     std::string provenance_json = "{}";  ///< JSON object: where the weights came from
+
+    bool has_heads() const { return !classes.empty(); }
 
     /// Throws InvalidArgument naming the first bad field.
     void validate() const;
@@ -63,6 +71,13 @@ struct ForwardOutput {
     /// ViT: the normalised CLS token of the last block, [B, C, 1, 1].
     /// ResNet-50: the last stage's map, [B, 2048, H/32, W/32] (as the reference returns it).
     at::Tensor global;
+};
+
+/// Detection output of a batch of tiles: every proposal, before thresholds and merging.
+struct Proposals {
+    at::Tensor dense_map;  ///< float32 [B, feature_dim, H/4, W/4]
+    at::Tensor points;     ///< float32 [B, N, 2]: (x, y) tile pixels, proposal + predicted offset
+    at::Tensor probs;      ///< float32 [B, N, K + 1]: class probabilities, index K = background
 };
 
 /// Description of one registered architecture variant.
@@ -92,6 +107,10 @@ public:
     /// A model with freshly initialised (untrained) weights, for benchmarks and tests.
     static Model create_untrained(const ModelConfig& config, std::uint64_t seed);
 
+    /// A model from weights under the model file's names (e.g. from training). Throws
+    /// ModelMismatch listing what does not fit, InvalidArgument for a bad config.
+    static Model from_weights(const ModelConfig& config, const std::map<std::string, at::Tensor>& weights);
+
     /// Writes the model file atomically (temporary file, then rename).
     void save(const std::filesystem::path& path) const;
 
@@ -113,6 +132,14 @@ public:
 
     /// Convenience: forward on one image, then point_features.
     at::Tensor point_features(const RgbImage& tile, const std::vector<Point>& points) const;
+
+    /// Forward and both detection heads on `rgb` (as forward()). Throws InvalidArgument when
+    /// the model has no heads (a backbone imported from a .pth file).
+    Proposals predict(const at::Tensor& rgb) const;
+
+    /// H_type's class probabilities [N, K + 1] at `points` of a tile of side `tile_px`, from
+    /// its dense map ([1, C, h, w]): classification of known nuclei. Points as point_features.
+    at::Tensor class_probabilities_at(const at::Tensor& dense_map, int tile_px, const std::vector<Point>& points) const;
 
     /// The weights under the reference's state-dict names (shared, do not modify).
     std::map<std::string, at::Tensor> state_dict() const;

@@ -1,5 +1,6 @@
 // AtomicFileWriter: temp file in the target's directory, fsync, rename.
 #include "io/atomic_file.hpp"
+#include "muse/files.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -84,3 +85,11 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 }
 
 }  // namespace muse::io
+
+namespace muse {
+
+void write_file_atomically(const std::filesystem::path& target, std::string_view content) {
+    io::write_file_atomically(target, content);
+}
+
+}  // namespace muse

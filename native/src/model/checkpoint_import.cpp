@@ -174,9 +174,10 @@ CheckpointBackbone read_checkpoint_backbone(const std::filesystem::path& path) {
 }
 
 std::string guess_architecture(const std::map<std::string, at::Tensor>& weights) {
-    if (weights.count("encoder.encoder.conv1.weight")) {
+    auto stem = weights.find("encoder.encoder.conv1.weight");
+    if (stem != weights.end() && stem->second.dim() == 4) {
         for (const auto& v : variants()) {
-            if (v.family == Family::ResNet) return v.name;
+            if (v.family == Family::ResNet && v.base_width == stem->second.size(0)) return v.name;
         }
     }
     auto cls = weights.find("encoder.encoder.cls_token");

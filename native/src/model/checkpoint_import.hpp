@@ -30,7 +30,7 @@ bool has_checkpoint_signature(const std::filesystem::path& path);
 CheckpointBackbone read_checkpoint_backbone(const std::filesystem::path& path);
 
 /// The registry variant whose weights these look like ("" when none): ViT by embedding
-/// width, ResNet by its stem convolution.
+/// width, ResNet by its stem convolution's width.
 std::string guess_architecture(const std::map<std::string, at::Tensor>& weights);
 
 }  // namespace muse::model

@@ -10,6 +10,7 @@
 
 #include "model/checkpoint_import.hpp"
 #include "model/model_file.hpp"
+#include "model/network.hpp"
 #include "model/variants.hpp"
 #include "model/weights.hpp"
 #include "muse/errors.hpp"
@@ -23,43 +24,33 @@ struct Model::Impl {
     ModelConfig config;
     const model::Variant* variant = nullptr;
     std::shared_ptr<nn::EncoderDecoder> net;
-    at::Tensor mean, std;  // [1, 3, 1, 1]
+    nn::DetectionHead head{nullptr};  // null without classes
     std::int64_t parameters = 0;
 };
 
 namespace {
 
-std::shared_ptr<nn::EncoderDecoder> build_network(const model::Variant& v, int img_size) {
-    if (v.family == model::Family::ResNet) return nn::make_resnet_encoder_decoder(v.stage_blocks);
-    nn::ViTSpec spec;
-    spec.embed_dim = v.embed_dim;
-    spec.depth = v.depth;
-    spec.heads = v.heads;
-    spec.grid = img_size / 16;
-    spec.feature_blocks = v.feature_blocks;
-    return nn::make_vit_encoder_decoder(spec);
-}
-
 /// Wraps a network holding its final weights into an immutable Model::Impl ready for inference.
-std::shared_ptr<Model::Impl> finish(ModelConfig config, std::shared_ptr<nn::EncoderDecoder> net) {
+std::shared_ptr<Model::Impl> finish(ModelConfig config, model::Network network) {
     auto impl = std::make_shared<Model::Impl>();
     impl->variant = &model::find_variant(config.arch);
+    std::shared_ptr<nn::EncoderDecoder> net = std::move(network.net);
     net->eval();
     net->fold_batchnorm();
     impl->parameters = model::count_parameters(*net);
+    impl->head = network.head;
     impl->net = std::move(net);
-    impl->mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
-    impl->std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});
     impl->config = std::move(config);
     return impl;
 }
 
-std::shared_ptr<Model::Impl> from_weights(ModelConfig config, const std::map<std::string, at::Tensor>& weights) {
+std::shared_ptr<Model::Impl> make_impl(ModelConfig config, const std::map<std::string, at::Tensor>& weights) {
     config.validate();
-    const model::Variant& v = model::find_variant(config.arch);
-    auto net = build_network(v, config.img_size);
-    model::load_weights(*net, weights, "architecture '" + v.name + "' (img_size " + std::to_string(config.img_size) + ")");
-    return finish(std::move(config), std::move(net));
+    model::Network network = model::build_network(config);
+    model::load_weights(*network.net, weights,
+                        "architecture '" + config.arch + "' (img_size " + std::to_string(config.img_size) +
+                            (config.has_heads() ? ", " + std::to_string(config.classes.size()) + " classes" : "") + ")");
+    return finish(std::move(config), std::move(network));
 }
 
 }  // namespace
@@ -79,7 +70,7 @@ void ImportOptions::validate() const {
 Model Model::load(const std::filesystem::path& path) {
     try {
         model::ModelFileContents contents = model::read_model_file(path);
-        return Model(from_weights(std::move(contents.config), contents.weights));
+        return Model(make_impl(std::move(contents.config), contents.weights));
     } catch (ModelMismatch& e) {
         e.add_context("loading '" + path.string() + "'");
         throw;
@@ -111,7 +102,7 @@ Model Model::import_checkpoint(const std::filesystem::path& path, const ImportOp
                                {"imported_by", std::string("muse ") + MUSE_VERSION_STRING},
                                {"import", {{"arch", config.arch}, {"img_size", config.img_size}, {"mpp", config.mpp}}}};
         config.provenance_json = prov.dump();
-        return Model(from_weights(std::move(config), ckpt.weights));
+        return Model(make_impl(std::move(config), ckpt.weights));
     } catch (ModelMismatch& e) {
         if (!guessed.empty() && guessed != v.name) {
             e.add_context("the checkpoint looks like '" + guessed + "', not '" + v.name + "'");
@@ -128,9 +119,13 @@ Model Model::open(const std::filesystem::path& path, const ImportOptions& option
 
 Model Model::create_untrained(const ModelConfig& config, std::uint64_t seed) {
     config.validate();
-    auto net = build_network(model::find_variant(config.arch), config.img_size);
-    model::init_untrained(*net, seed);
-    return Model(finish(config, std::move(net)));
+    model::Network network = model::build_network(config);
+    model::init_untrained(*network.net, seed);
+    return Model(finish(config, std::move(network)));
+}
+
+Model Model::from_weights(const ModelConfig& config, const std::map<std::string, at::Tensor>& weights) {
+    return Model(make_impl(config, weights));
 }
 
 void Model::save(const std::filesystem::path& path) const {
@@ -153,8 +148,7 @@ ForwardOutput Model::forward(const at::Tensor& rgb) const {
                               std::to_string(w) + "x" + std::to_string(h) + " (width x height)");
     }
     c10::InferenceMode guard;
-    // As the reference: ToTensor (/255) then Normalize (subtract mean, divide by std).
-    at::Tensor x = rgb.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0f).sub_(impl_->mean).div_(impl_->std).contiguous();
+    at::Tensor x = model::normalise_rgb(rgb, impl_->config);
     nn::EncoderDecoder::Output out = impl_->net->forward(x);
     return {out.dense, out.global};
 }
@@ -183,6 +177,25 @@ at::Tensor Model::point_features(const at::Tensor& dense_map, int tile_px, const
     // bilinear (0), zero padding (0), align_corners=True
     at::Tensor sampled = at::grid_sampler(map, g, 0, 0, true);  // [1, C, 1, N]
     return sampled[0].select(1, 0).t().contiguous();
+}
+
+Proposals Model::predict(const at::Tensor& rgb) const {
+    if (!impl_->head) {
+        throw InvalidArgument("this model has no detection heads (a backbone only, e.g. imported from a .pth "
+                              "checkpoint): train or fine-tune it on labelled nuclei first");
+    }
+    ForwardOutput out = forward(rgb);
+    c10::InferenceMode guard;
+    nn::DetectionHeadImpl::Output h =
+        impl_->head.ptr()->forward(out.dense_map, rgb.size(2), impl_->config.detection.proposal_stride_px);
+    return {out.dense_map, h.points, h.logits.softmax(-1)};
+}
+
+at::Tensor Model::class_probabilities_at(const at::Tensor& dense_map, int tile_px, const std::vector<Point>& points) const {
+    if (!impl_->head) throw InvalidArgument("this model has no detection heads: it cannot classify nuclei");
+    at::Tensor features = point_features(dense_map, tile_px, points);  // validates the points
+    c10::InferenceMode guard;
+    return impl_->head.ptr()->classify(features).softmax(-1);
 }
 
 at::Tensor Model::point_features(const RgbImage& tile, const std::vector<Point>& points) const {

@@ -9,6 +9,23 @@
 
 namespace muse {
 
+void DetectionConfig::validate() const {
+    if (proposal_stride_px != 4 && proposal_stride_px != 8 && proposal_stride_px != 16 && proposal_stride_px != 32) {
+        throw InvalidArgument("detection.proposal_stride_px must be 4, 8, 16 or 32 (it divides every tile side), got " +
+                              std::to_string(proposal_stride_px));
+    }
+    if (head_hidden < 1 || head_hidden > 8192) {
+        throw InvalidArgument("detection.head_hidden must be in 1..8192, got " + std::to_string(head_hidden));
+    }
+    if (!(score_threshold > 0.0 && score_threshold < 1.0)) {
+        throw InvalidArgument("detection.score_threshold must be in (0, 1), got " + std::to_string(score_threshold));
+    }
+    if (!(merge_radius_um > 0.0) || !std::isfinite(merge_radius_um)) {
+        throw InvalidArgument("detection.merge_radius_um must be a positive number of micrometres, got " +
+                              std::to_string(merge_radius_um));
+    }
+}
+
 void ModelConfig::validate() const {
     model::find_variant(arch);  // throws with the list of known names
     if (img_size <= 0 || img_size % 16 != 0) {
@@ -26,6 +43,7 @@ void ModelConfig::validate() const {
             if (classes[j].name == classes[i].name) throw InvalidArgument("class name '" + classes[i].name + "' appears twice");
         }
     }
+    if (has_heads()) detection.validate();
     if (!nlohmann::json::accept(provenance_json) || !nlohmann::json::parse(provenance_json).is_object()) {
         throw InvalidArgument("provenance must be a JSON object");
     }
@@ -46,6 +64,10 @@ std::string config_to_json(const ModelConfig& c) {
     nlohmann::json classes = nlohmann::json::array();
     for (const auto& k : c.classes) classes.push_back({{"name", k.name}, {"color", k.color}});
     j["classes"] = classes;
+    j["detection"] = {{"proposal_stride_px", c.detection.proposal_stride_px},
+                      {"head_hidden", c.detection.head_hidden},
+                      {"score_threshold", c.detection.score_threshold},
+                      {"merge_radius_um", c.detection.merge_radius_um}};
     j["provenance"] = nlohmann::json::parse(c.provenance_json);
     return j.dump(2);
 }
@@ -76,6 +98,13 @@ ModelConfig config_from_json(const std::string& json, const std::string& source)
         c.norm_std = norm.at("std").get<std::array<float, 3>>();
         for (const auto& k : j.at("classes")) {
             c.classes.push_back({k.at("name").get<std::string>(), k.at("color").get<std::array<std::uint8_t, 3>>()});
+        }
+        if (j.contains("detection")) {
+            const auto& d = j.at("detection");
+            c.detection.proposal_stride_px = d.at("proposal_stride_px").get<int>();
+            c.detection.head_hidden = d.at("head_hidden").get<int>();
+            c.detection.score_threshold = d.at("score_threshold").get<double>();
+            c.detection.merge_radius_um = d.at("merge_radius_um").get<double>();
         }
         c.provenance_json = j.value("provenance", nlohmann::json::object()).dump();
     } catch (const nlohmann::json::exception& e) {

@@ -35,6 +35,15 @@ const std::vector<Variant>& variants() {
         r.stage_blocks = {3, 4, 6, 3};
         r.feature_dim = 1024;
         v.push_back(r);
+
+        // Not a released MUSE model: the ResNet-50 layout at a quarter of the width (1/16 of the
+        // arithmetic and parameters), small enough to train on a CPU. The default model uses it.
+        Variant q = r;
+        q.name = "r50_w16";
+        q.description = "ResNet-50 layout at 1/4 width (base width 16) + U-Net decoder (muse-qupath, CPU-sized)";
+        q.base_width = 16;
+        q.feature_dim = 256;
+        v.push_back(q);
         return v;
     }();
     return table;

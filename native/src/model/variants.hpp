@@ -20,6 +20,7 @@ struct Variant {
     std::vector<int> feature_blocks;  ///< 0-based blocks whose (normed) tokens feed the decoder
     // ResNet encoders (bottleneck v1.5).
     std::vector<int> stage_blocks;    ///< bottleneck blocks per stage
+    std::int64_t base_width = 64;     ///< bottleneck width of the first stage (ResNet-50: 64)
     std::int64_t feature_dim = 0;     ///< channels of the dense map
 };
 

@@ -44,13 +44,15 @@ std::int64_t count_parameters(const torch::nn::Module& net) {
     return n;
 }
 
-void load_weights(torch::nn::Module& net, const NamedTensors& weights, const std::string& what) {
+void load_weights(torch::nn::Module& net, const NamedTensors& weights, const std::string& what,
+                  const std::string& may_be_missing) {
     NamedTensors expected = weights_of(net);
     std::vector<std::string> missing, unexpected, misshaped;
     for (const auto& [name, t] : expected) {
         auto it = weights.find(name);
         if (it == weights.end()) {
-            missing.push_back(name + " " + shape_str(t.sizes()));
+            const bool optional = !may_be_missing.empty() && name.compare(0, may_be_missing.size(), may_be_missing) == 0;
+            if (!optional) missing.push_back(name + " " + shape_str(t.sizes()));
         } else if (it->second.sizes() != t.sizes()) {
             misshaped.push_back(name + ": got " + shape_str(it->second.sizes()) + ", expected " + shape_str(t.sizes()));
         }
@@ -69,7 +71,10 @@ void load_weights(torch::nn::Module& net, const NamedTensors& weights, const std
         throw ModelMismatch(msg.str());
     }
     at::NoGradGuard no_grad;
-    for (auto& [name, t] : expected) t.copy_(weights.at(name));
+    for (auto& [name, t] : expected) {
+        auto it = weights.find(name);
+        if (it != weights.end()) t.copy_(it->second);
+    }
 }
 
 void init_untrained(torch::nn::Module& net, std::uint64_t seed) {

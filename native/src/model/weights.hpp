@@ -14,8 +14,11 @@ using NamedTensors = std::map<std::string, at::Tensor>;
 /// Copies `weights` into `net` (parameters and buffers, by state-dict name). Unless every name
 /// matches in both directions with equal shapes, throws ModelMismatch listing the missing,
 /// unexpected and misshaped entries (with counts, got vs expected shapes), all at once.
-/// `what` describes the target for the message ("architecture 'vit_small'").
-void load_weights(torch::nn::Module& net, const NamedTensors& weights, const std::string& what);
+/// `what` describes the target for the message ("architecture 'vit_small'"). Names starting
+/// with `may_be_missing` (e.g. "head.", to start detection heads afresh on a pretrained
+/// backbone) may be absent; they keep their current values.
+void load_weights(torch::nn::Module& net, const NamedTensors& weights, const std::string& what,
+                  const std::string& may_be_missing = "");
 
 /// The network's parameters and buffers under their state-dict names (shared storage).
 NamedTensors weights_of(const torch::nn::Module& net);

@@ -123,11 +123,12 @@ void ViTDecoderImpl::fold_batchnorm() {
 }
 
 // ---------------------------------------------------------------------------------------------
-ResNetDecoderImpl::ResNetDecoderImpl() {
-    decoder3 = register_module("decoder3", UnetBlock(2048 + 1024, 1024));
-    decoder2 = register_module("decoder2", UnetBlock(1024 + 512, 512));
-    decoder1 = register_module("decoder1", UnetBlock(512 + 256, 256));
-    hyper_feats = register_module("hyper_feats", HyperFeats(std::vector<std::int64_t>{256, 512, 1024, 2048}, 256));
+ResNetDecoderImpl::ResNetDecoderImpl(std::int64_t c) {
+    decoder3 = register_module("decoder3", UnetBlock(8 * c + 4 * c, 4 * c));
+    decoder2 = register_module("decoder2", UnetBlock(4 * c + 2 * c, 2 * c));
+    decoder1 = register_module("decoder1", UnetBlock(2 * c + c, c));
+    // Every level is brought to (last stage's channels) / 8, as the reference's 2048 // 8.
+    hyper_feats = register_module("hyper_feats", HyperFeats(std::vector<std::int64_t>{c, 2 * c, 4 * c, 8 * c}, c));
 }
 
 at::Tensor ResNetDecoderImpl::forward(const std::vector<at::Tensor>& stages) {

@@ -76,9 +76,10 @@ struct ViTDecoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(ViTDecoder);
 
-/// Decoder of the ResNet-50 model ("CattedDecoder"): stages (/4, /8, /16, /32) -> [B, 1024, H/4, W/4].
+/// Decoder of the ResNet models ("CattedDecoder"): stages (/4, /8, /16, /32) of c, 2c, 4c, 8c
+/// channels -> [B, 4c, H/4, W/4] (ResNet-50: c = 256, output 1024 channels).
 struct ResNetDecoderImpl : torch::nn::Module {
-    ResNetDecoderImpl();
+    explicit ResNetDecoderImpl(std::int64_t first_stage_channels);
     at::Tensor forward(const std::vector<at::Tensor>& stages);
     void fold_batchnorm();
 

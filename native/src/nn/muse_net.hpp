@@ -30,6 +30,9 @@ struct ViTSpec {
 };
 
 std::shared_ptr<EncoderDecoder> make_vit_encoder_decoder(const ViTSpec& spec);
-std::shared_ptr<EncoderDecoder> make_resnet_encoder_decoder(const std::vector<int>& stage_blocks);
+/// Bottleneck ResNet (v1.5) with `stage_blocks` blocks per stage and bottleneck widths
+/// base_width x {1, 2, 4, 8} (ResNet-50: {3, 4, 6, 3} and 64), with the U-Net decoder.
+std::shared_ptr<EncoderDecoder> make_resnet_encoder_decoder(const std::vector<int>& stage_blocks,
+                                                            std::int64_t base_width = 64);
 
 }  // namespace muse::nn

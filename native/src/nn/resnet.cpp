@@ -47,11 +47,11 @@ void BottleneckImpl::fold_batchnorm() {
     if (downsample) fdown = nn::fold_batchnorm(down_conv->weight, down_bn, stride, 0, false);
 }
 
-ResNetImpl::ResNetImpl(const std::vector<int>& stage_blocks) {
-    conv1 = register_module("conv1", conv(3, 64, 7, 2, 3));
-    bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
-    std::int64_t in = 64;
-    const std::int64_t widths[4] = {64, 128, 256, 512};
+ResNetImpl::ResNetImpl(const std::vector<int>& stage_blocks, std::int64_t base_width) {
+    conv1 = register_module("conv1", conv(3, base_width, 7, 2, 3));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(base_width));
+    std::int64_t in = base_width;
+    const std::int64_t widths[4] = {base_width, 2 * base_width, 4 * base_width, 8 * base_width};
     for (std::size_t s = 0; s < stage_blocks.size() && s < 4; ++s) {
         auto layer = register_module("layer" + std::to_string(s + 1), torch::nn::ModuleList());
         stages.emplace_back();
@@ -87,11 +87,11 @@ namespace {
 
 /// The reference's "ConvBackbone" holds the timm ResNet under "encoder"; the decoder follows.
 struct MuseResNet : EncoderDecoder {
-    explicit MuseResNet(const std::vector<int>& stage_blocks) {
+    MuseResNet(const std::vector<int>& stage_blocks, std::int64_t base_width) {
         auto backbone = std::make_shared<torch::nn::Module>("ConvBackbone");
-        resnet = backbone->register_module("encoder", ResNet(stage_blocks));
+        resnet = backbone->register_module("encoder", ResNet(stage_blocks, base_width));
         register_module("encoder", backbone);
-        decoder = register_module("decoder", ResNetDecoder());
+        decoder = register_module("decoder", ResNetDecoder(4 * base_width));
     }
 
     Output forward(const at::Tensor& x) override {
@@ -114,8 +114,9 @@ struct MuseResNet : EncoderDecoder {
 
 }  // namespace
 
-std::shared_ptr<EncoderDecoder> make_resnet_encoder_decoder(const std::vector<int>& stage_blocks) {
-    return std::make_shared<MuseResNet>(stage_blocks);
+std::shared_ptr<EncoderDecoder> make_resnet_encoder_decoder(const std::vector<int>& stage_blocks,
+                                                            std::int64_t base_width) {
+    return std::make_shared<MuseResNet>(stage_blocks, base_width);
 }
 
 }  // namespace muse::nn

@@ -1,4 +1,5 @@
-// The ResNet-50 (v1.5, torchvision layout) encoder of MUSE-R50, exposing all four stages.
+// The ResNet-50 (v1.5, torchvision layout) encoder of MUSE-R50, exposing all four stages; also
+// narrower ResNets of the same layout (registered variants with a smaller base width).
 #pragma once
 
 #include <vector>
@@ -30,8 +31,9 @@ struct BottleneckImpl : torch::nn::Module {
 TORCH_MODULE(Bottleneck);
 
 struct ResNetImpl : torch::nn::Module {
-    explicit ResNetImpl(const std::vector<int>& stage_blocks);
-    /// Outputs of layer1..layer4: strides 4, 8, 16, 32; channels 256, 512, 1024, 2048.
+    ResNetImpl(const std::vector<int>& stage_blocks, std::int64_t base_width);
+    /// Outputs of layer1..layer4: strides 4, 8, 16, 32; channels 4, 8, 16, 32 x base_width
+    /// (256, 512, 1024, 2048 for ResNet-50).
     std::vector<at::Tensor> forward(const at::Tensor& x);
     void fold_batchnorm();
 

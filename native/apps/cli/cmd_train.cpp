@@ -1,0 +1,127 @@
+// `muse train`: supervised training of a detection model on a labelled dataset (BRCA-M2C layout).
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "muse/errors.hpp"
+#include "muse/files.hpp"
+#include "muse/train.hpp"
+
+namespace muse::cli {
+
+Command add_train_command(CLI::App& app) {
+    struct Options {
+        std::string dataset, train_split = "split_train.txt", val_split = "split_val.txt", output, init, report;
+        std::string arch = "r50_w16";
+        double mpp = 0.5;
+        int stride = 8, head_hidden = 256;
+        TrainOptions train;
+        std::string checkpoint_dir;
+    };
+    auto o = std::make_shared<Options>();
+    CLI::App* cmd = app.add_subcommand("train", "Train a nucleus detection model on labelled images");
+    cmd->add_option("--dataset", o->dataset, "Dataset folder in the BRCA-M2C layout (images/, labels/, split lists)")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--train-split", o->train_split, "List of training images, relative to --dataset")->capture_default_str();
+    cmd->add_option("--val-split", o->val_split, "List of validation images (selection of the best epoch); '' for none")
+        ->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "Model file to write (.muse): the best validation epoch")->required();
+    cmd->add_option("--arch", o->arch, "Architecture: " + arch_choices())->capture_default_str();
+    cmd->add_option("--init", o->init, "Start from this model file's weights (backbone, and heads if it has them)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--mpp", o->mpp, "Resolution the model works at, um/px (the images' too)")->capture_default_str();
+    cmd->add_option("--stride", o->stride, "Proposal grid stride, px (4, 8, 16, 32)")->capture_default_str();
+    cmd->add_option("--head-hidden", o->head_hidden, "Width of the head MLPs")->capture_default_str();
+    cmd->add_option("--epochs", o->train.epochs, "Passes over the training images")->capture_default_str();
+    cmd->add_option("--batch", o->train.batch, "Tiles per step")->capture_default_str();
+    cmd->add_option("--tile-px", o->train.tile_px, "Training tile side, px (multiple of 32)")->capture_default_str();
+    cmd->add_option("--lr", o->train.lr, "Adam learning rate at the start")->capture_default_str();
+    cmd->add_option("--lr-min", o->train.lr_min, "Learning rate at the end of the cosine schedule")->capture_default_str();
+    cmd->add_option("--weight-decay", o->train.weight_decay, "Adam weight decay")->capture_default_str();
+    cmd->add_option("--reg-weight", o->train.reg_weight, "Weight of the coordinate loss")->capture_default_str();
+    cmd->add_option("--background-weight", o->train.background_weight, "CE weight of the background class")
+        ->capture_default_str();
+    cmd->add_option("--colour-jitter", o->train.colour_jitter, "Colour jitter amount")->capture_default_str();
+    cmd->add_option("--scale-jitter", o->train.scale_jitter, "Scale jitter amount")->capture_default_str();
+    cmd->add_option("--seed", o->train.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
+    cmd->add_option("--val-every", o->train.val_every, "Epochs between validations")->capture_default_str();
+    cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Write best.muse and last.muse here as training goes");
+    cmd->add_option("--report", o->report, "Write the training history and validation scores as JSON");
+    cmd->footer(
+        "Trains the MUSE encoder-decoder with point detection heads on fully labelled images: random\n"
+        "tiles with flips, rotations, colour and scale jitter; proposals matched one-to-one to nuclei;\n"
+        "Adam with a cosine schedule. The best validation epoch is kept and its score threshold tuned\n"
+        "on the validation images. Ctrl-C stops cleanly (checkpoints already written stay).\n\n"
+        "Example (the default model's recipe, models/README.md):\n"
+        "  muse train --dataset ../shared/data/brca-m2c --arch r50_w16 --epochs 150 --lr 1e-3 \\\n"
+        "       --checkpoint-dir build/train -o muse-default.muse");
+    return {cmd, [o] {
+        ModelConfig config;
+        config.arch = o->arch;
+        config.img_size = o->train.tile_px;
+        config.mpp = o->mpp;
+        config.classes = brca_m2c_classes();
+        config.detection.proposal_stride_px = o->stride;
+        config.detection.head_hidden = o->head_hidden;
+        config.provenance_json = nlohmann::json({{"source", "muse train"},
+                                                 {"dataset", o->dataset},
+                                                 {"train_split", o->train_split},
+                                                 {"val_split", o->val_split}})
+                                     .dump();
+        std::map<std::string, at::Tensor> init;
+        if (!o->init.empty()) {
+            const Model base = Model::load(o->init);
+            if (base.config().arch != config.arch) {
+                throw InvalidArgument("--init '" + o->init + "' is a " + base.config().arch + " model, not " + config.arch);
+            }
+            init = base.state_dict();
+        }
+        if (!o->checkpoint_dir.empty()) {
+            std::filesystem::create_directories(o->checkpoint_dir);
+            o->train.checkpoint_dir = o->checkpoint_dir;
+        }
+        const auto train = read_brca_m2c(o->dataset, o->train_split, o->mpp);
+        const auto val = o->val_split.empty() ? std::vector<LabelledImage>{} : read_brca_m2c(o->dataset, o->val_split, o->mpp);
+        status("training " + config.arch + " on " + std::to_string(train.size()) + " images (validation: " +
+               std::to_string(val.size()) + "), " + std::to_string(o->train.epochs) + " epochs");
+        InterruptibleProgress progress(nullptr);
+        double best = -1.0;
+        TrainResult r = train_detector(config, init, train, val, o->train, progress.get(), [&](const EpochReport& e) {
+            char line[256];
+            std::snprintf(line, sizeof line, "epoch %3d/%d  loss %.4f (type %.4f, reg %.2f)  lr %.2e  %.1f s", e.epoch,
+                          o->train.epochs, e.loss, e.loss_type, e.loss_reg, e.lr, e.seconds);
+            std::string text = line;
+            if (e.validated) {
+                std::snprintf(line, sizeof line, "  val mean F1 %.2f %%%s", 100.0 * e.val_mean_f1,
+                              e.val_mean_f1 > best ? "  (best)" : "");
+                text += line;
+                best = std::max(best, e.val_mean_f1);
+            }
+            status(text);
+        });
+        r.model.save(o->output);
+        status("wrote " + o->output + ": epoch " + std::to_string(r.best_epoch) + ", score threshold " +
+               std::to_string(r.model.config().detection.score_threshold).substr(0, 4));
+        if (!val.empty()) std::printf("%s", eval_report_table(r.best_val).c_str());
+        if (!o->report.empty()) {
+            nlohmann::json history = nlohmann::json::array();
+            for (const auto& e : r.history) {
+                history.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"loss_type", e.loss_type},
+                                   {"loss_reg", e.loss_reg}, {"lr", e.lr}, {"seconds", e.seconds},
+                                   {"val_mean_f1", e.validated ? nlohmann::json(e.val_mean_f1) : nlohmann::json()}});
+            }
+            nlohmann::json j = {{"best_epoch", r.best_epoch},
+                                {"history", history},
+                                {"provenance", nlohmann::json::parse(r.model.config().provenance_json)}};
+            if (!val.empty()) j["validation"] = nlohmann::json::parse(eval_report_json(r.best_val));
+            write_file_atomically(o->report, j.dump(2) + "\n");
+        }
+    }};
+}
+
+}  // namespace muse::cli

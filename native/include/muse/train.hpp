@@ -1,0 +1,87 @@
+// Supervised training of the detection model on fully labelled images (the ground work that
+// fine-tuning on a user's annotations extends).
+//
+//   muse::ModelConfig config;
+//   config.arch = "r50_w16";
+//   config.classes = muse::brca_m2c_classes();
+//   auto train = muse::read_brca_m2c(dir, "split_train.txt");
+//   auto val = muse::read_brca_m2c(dir, "split_val.txt");
+//   muse::TrainResult r = muse::train_detector(config, {}, train, val, {}, progress);
+//   r.model.save("model.muse");
+//
+// Method (muse-paper-detection.md): random tiles with flips, rotations, colour and scale
+// jitter; the dense map is sampled at a grid of proposals; each image's proposals are matched
+// one-to-one to its nuclei (Hungarian, cost = distance weight x distance - probability of the
+// nucleus' class); L = reg_weight x MSE(matched points) + type_weight x CE(classes, unmatched =
+// background); Adam with a cosine learning-rate schedule. Deterministic for a seed and a
+// thread count. Thread-safety: one training per call; nothing shared.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+
+#include "muse/annotations.hpp"
+#include "muse/eval.hpp"
+#include "muse/model.hpp"
+#include "muse/progress.hpp"
+
+namespace muse {
+
+struct TrainOptions {
+    int epochs = 150;              ///< passes over the training images (one tile per image each)
+    int batch = 8;                 ///< tiles per optimiser step
+    int tile_px = 256;             ///< training tile side at the model's MPP (multiple of 32)
+    double lr = 1e-4;              ///< Adam learning rate at the start (paper: 1e-4)
+    double lr_min = 1e-5;          ///< end of the cosine schedule (paper: 1e-5 for BRCA-M2C)
+    double weight_decay = 0.0;
+    double reg_weight = 5e-3;      ///< lambda_reg (paper)
+    double type_weight = 1.0;      ///< lambda_type (paper)
+    double background_weight = 0.5;       ///< CE weight of the background class
+    double match_distance_weight = 0.05;  ///< matching cost per pixel of distance
+    bool flips = true;
+    bool rotations = true;          ///< multiples of 90 degrees
+    double colour_jitter = 0.2;     ///< brightness, contrast, saturation +- this; channel gains +- a quarter
+    double scale_jitter = 0.1;      ///< tiles resampled by a factor in [1 - s, 1 + s]
+    std::uint64_t seed = 1;
+    int val_every = 5;              ///< epochs between validations (and checkpoints); the last always
+    double val_radius_um = 3.0;     ///< matching radius of the validation F1
+    bool tune_threshold = true;     ///< pick the best score threshold on the validation images
+    std::filesystem::path checkpoint_dir;  ///< when set: best.muse and last.muse, written atomically
+
+    void validate() const;  ///< throws InvalidArgument naming the bad field
+};
+
+struct EpochReport {
+    int epoch = 0;
+    double loss = 0.0, loss_type = 0.0, loss_reg = 0.0;  ///< means over the epoch's steps
+    double lr = 0.0;                                   ///< at the epoch's last step
+    double seconds = 0.0;
+    bool validated = false;
+    double val_mean_f1 = 0.0;
+};
+
+struct TrainResult {
+    Model model;                      ///< weights of the best validation epoch
+    int best_epoch = 0;
+    EvalReport best_val;              ///< at the stored score threshold
+    std::vector<EpochReport> history;
+};
+
+/// Trains a model of `config` (architecture, classes, detection settings). `initial_weights`
+/// (model-file names) may hold a pretrained backbone, with or without heads; empty = start
+/// from LibTorch's default initialisation. Without validation images, the last epoch is kept.
+/// Reports one unit per optimiser step to `progress` (cancel -> muse::Cancelled; files in
+/// checkpoint_dir stay as last written).
+/// `on_epoch`, when set, is called after each epoch (and its validation) on this thread.
+/// The result's provenance is `config.provenance_json` with a "training" entry added.
+TrainResult train_detector(const ModelConfig& config, const std::map<std::string, at::Tensor>& initial_weights,
+                           const std::vector<LabelledImage>& train, const std::vector<LabelledImage>& val,
+                           const TrainOptions& options, const Progress& progress = Progress(),
+                           const std::function<void(const EpochReport&)>& on_epoch = {});
+
+}  // namespace muse

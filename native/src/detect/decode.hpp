@@ -1,0 +1,28 @@
+// From a tile's proposals (points and class probabilities) to nuclei: score threshold, then
+// suppression of duplicates within a radius.
+#pragma once
+
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "muse/detection.hpp"
+
+namespace muse::detect {
+
+/// Nuclei among one tile's proposals. `points` [N, 2] (tile px), `probs` [N, K + 1] with
+/// background last. A proposal is a candidate when its best class probability reaches
+/// `score_threshold`; a candidate is kept when no other candidate within `radius_px` ranks
+/// higher (higher score; ties broken by position). This local rule depends only on the
+/// candidates within the radius, never on the order of processing, so tiles whose margins are
+/// at least the radius agree with one large tile (the seam merge relies on it).
+std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
+                                        double radius_px);
+
+/// The ranking used above: true when `a` outranks `b`.
+bool outranks(const Detection& a, const Detection& b);
+
+/// Local-maximum suppression on candidates that already passed the threshold (same rule).
+std::vector<Detection> suppress_duplicates(std::vector<Detection> candidates, double radius_px);
+
+}  // namespace muse::detect

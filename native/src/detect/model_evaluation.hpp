@@ -1,0 +1,16 @@
+// Scoring a model on labelled images, at one or several score thresholds from one pass.
+#pragma once
+
+#include <vector>
+
+#include "muse/eval.hpp"
+#include "muse/model.hpp"
+
+namespace muse::detect {
+
+/// One EvalReport per threshold in `thresholds`, from a single forward pass per image.
+std::vector<EvalReport> evaluate_at_thresholds(const Model& model, const std::vector<LabelledImage>& images,
+                                               const std::vector<double>& thresholds, double merge_radius_um,
+                                               const EvalOptions& options, const Progress& progress);
+
+}  // namespace muse::detect

@@ -1,0 +1,38 @@
+// Variant -> modules; heads attached under "head".
+#include "model/network.hpp"
+
+#include <ATen/ATen.h>
+
+#include "model/variants.hpp"
+
+namespace muse::model {
+
+Network build_network(const ModelConfig& config) {
+    const Variant& v = find_variant(config.arch);
+    Network n;
+    if (v.family == Family::ResNet) {
+        n.net = nn::make_resnet_encoder_decoder(v.stage_blocks, v.base_width);
+    } else {
+        nn::ViTSpec spec;
+        spec.embed_dim = v.embed_dim;
+        spec.depth = v.depth;
+        spec.heads = v.heads;
+        spec.grid = config.img_size / 16;
+        spec.feature_blocks = v.feature_blocks;
+        n.net = nn::make_vit_encoder_decoder(spec);
+    }
+    if (config.has_heads()) {
+        n.head = n.net->register_module(
+            "head", nn::DetectionHead(v.feature_dim, static_cast<std::int64_t>(config.classes.size()),
+                                      config.detection.head_hidden));
+    }
+    return n;
+}
+
+at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config) {
+    const at::Tensor mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
+    const at::Tensor std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});
+    return rgb.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0f).sub_(mean).div_(std).contiguous();
+}
+
+}  // namespace muse::model

@@ -1,0 +1,25 @@
+// Building the torch network a ModelConfig describes: the variant's encoder-decoder, plus the
+// detection heads (registered as its child "head") when the config has classes.
+#pragma once
+
+#include <memory>
+
+#include "muse/model.hpp"
+#include "nn/heads.hpp"
+#include "nn/muse_net.hpp"
+
+namespace muse::model {
+
+struct Network {
+    std::shared_ptr<nn::EncoderDecoder> net;  ///< its state dict is the model file's weights
+    nn::DetectionHead head{nullptr};          ///< null when the config has no classes
+};
+
+/// A network with freshly initialised parameters (LibTorch's defaults) for `config`.
+Network build_network(const ModelConfig& config);
+
+/// uint8 RGB tiles [B, H, W, 3] -> the network's float32 input [B, 3, H, W], as the reference
+/// preprocesses (ToTensor: / 255, then Normalize with the config's mean and std).
+at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config);
+
+}  // namespace muse::model

@@ -1,0 +1,42 @@
+// Point-based detection heads (P2PNet-style, as the MUSE paper describes them): the dense map is
+// sampled at a regular grid of proposal points; H_reg moves each proposal towards its nucleus,
+// H_type scores it over K nucleus classes plus background.
+#pragma once
+
+#include <cstdint>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/sequential.h>
+
+namespace muse::nn {
+
+/// Proposal points of a tile: the centres of its stride x stride cells, row-major, as float32
+/// [N, 2] (x, y) tile pixels; N = (tile_px / stride)^2.
+at::Tensor proposal_grid(std::int64_t tile_px, std::int64_t stride);
+
+/// Features of `dense` ([B, C, h, w]) at `points` ([B, N, 2] or [N, 2] tile pixels of a tile
+/// of side `tile_px`), sampled as the reference samples nucleus features (bilinear,
+/// align_corners=True, 2 c / tile_px - 1). Returns [B, N, C]; differentiable.
+at::Tensor sample_features(const at::Tensor& dense, const at::Tensor& points, std::int64_t tile_px);
+
+struct DetectionHeadImpl : torch::nn::Module {
+    /// `classes` nucleus classes (the background score comes on top), `hidden` MLP width.
+    DetectionHeadImpl(std::int64_t feature_dim, std::int64_t classes, std::int64_t hidden);
+
+    struct Output {
+        at::Tensor proposals;  ///< [N, 2] tile px
+        at::Tensor points;     ///< [B, N, 2] tile px: proposal + predicted offset
+        at::Tensor logits;     ///< [B, N, K + 1]; index K is background
+    };
+    /// Runs both heads at the proposal grid of stride `stride` on tiles of side `tile_px`.
+    Output forward(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride);
+
+    /// H_type on features [..., C]: logits [..., K + 1] (classification at given points).
+    at::Tensor classify(const at::Tensor& features);
+
+    std::int64_t classes;
+    torch::nn::Sequential reg{nullptr}, type{nullptr};
+};
+TORCH_MODULE(DetectionHead);
+
+}  // namespace muse::nn

@@ -1,0 +1,88 @@
+// Window sampling, resampling, flips, quarter turns and colour jitter of training tiles.
+#include "train/augment.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace muse::train {
+namespace {
+
+double uniform(std::mt19937_64& rng, double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
+
+/// Colour jitter on float RGB [S, S, 3] in [0, 255]: brightness, contrast, saturation, and a
+/// small per-channel gain that imitates stain variation.
+void jitter_colours(at::Tensor& rgb, double amount, std::mt19937_64& rng) {
+    const double brightness = uniform(rng, 1.0 - amount, 1.0 + amount);
+    const double contrast = uniform(rng, 1.0 - amount, 1.0 + amount);
+    const double saturation = uniform(rng, 1.0 - amount, 1.0 + amount);
+    const float gains[3] = {static_cast<float>(uniform(rng, 1.0 - amount / 4, 1.0 + amount / 4)),
+                            static_cast<float>(uniform(rng, 1.0 - amount / 4, 1.0 + amount / 4)),
+                            static_cast<float>(uniform(rng, 1.0 - amount / 4, 1.0 + amount / 4))};
+    rgb.mul_(brightness);
+    const at::Tensor mean = rgb.mean();
+    rgb.sub_(mean).mul_(contrast).add_(mean);  // contrast around the mean
+    at::Tensor grey = (rgb.select(2, 0) * 0.299 + rgb.select(2, 1) * 0.587 + rgb.select(2, 2) * 0.114).unsqueeze(2);
+    rgb.sub_(grey).mul_(saturation).add_(grey);
+    rgb.mul_(at::tensor(at::ArrayRef<float>(gains, 3)));
+}
+
+}  // namespace
+
+at::Tensor rotate_tile(const at::Tensor& rgb, int quarter_turns, std::vector<LabelledPoint>& nuclei) {
+    const int k = ((quarter_turns % 4) + 4) % 4;
+    const double last = static_cast<double>(rgb.size(1) - 1);
+    for (int t = 0; t < k; ++t) {
+        // rot90 over (rows, columns): new[r][c] = old[c][last - r], so (x, y) -> (y, last - x).
+        for (auto& p : nuclei) p = {p.y, last - p.x, p.class_index};
+    }
+    return k == 0 ? rgb : at::rot90(rgb, k, {0, 1}).contiguous();
+}
+
+at::Tensor flip_tile(const at::Tensor& rgb, bool horizontal, std::vector<LabelledPoint>& nuclei) {
+    const double last = static_cast<double>(rgb.size(horizontal ? 1 : 0) - 1);
+    for (auto& p : nuclei) (horizontal ? p.x : p.y) = last - (horizontal ? p.x : p.y);
+    return at::flip(rgb, {horizontal ? 1 : 0}).contiguous();
+}
+
+TrainingTile make_training_tile(const LabelledImage& image, const AugmentOptions& o, std::mt19937_64& rng) {
+    const int s = o.tile_px;
+    // Model px per image px, jittered.
+    const double scale = image.mpp / o.model_mpp * uniform(rng, 1.0 - o.scale_jitter, 1.0 + o.scale_jitter);
+    const int window = std::max(1, static_cast<int>(std::lround(s / scale)));
+    auto origin = [&](int size) {
+        return size >= window ? static_cast<int>(std::uniform_int_distribution<int>(0, size - window)(rng))
+                              : -static_cast<int>(std::uniform_int_distribution<int>(0, window - size)(rng));
+    };
+    const int x0 = origin(image.image.width), y0 = origin(image.image.height);
+
+    cv::Mat src(image.image.height, image.image.width, CV_8UC3, const_cast<std::uint8_t*>(image.image.pixels.data()));
+    cv::Mat crop(window, window, CV_8UC3, cv::Scalar(255, 255, 255));
+    const cv::Rect inside = cv::Rect(x0, y0, window, window) & cv::Rect(0, 0, src.cols, src.rows);
+    if (inside.area() > 0) src(inside).copyTo(crop(cv::Rect(inside.x - x0, inside.y - y0, inside.width, inside.height)));
+    at::Tensor rgb = at::empty({s, s, 3}, at::kByte);
+    cv::Mat out(s, s, CV_8UC3, rgb.data_ptr());
+    cv::resize(crop, out, cv::Size(s, s), 0, 0, cv::INTER_LINEAR);
+
+    TrainingTile tile;
+    const double f = static_cast<double>(s) / window;  // exact scale of the resize
+    for (const auto& p : image.nuclei) {
+        const double x = (p.x - x0 + 0.5) * f - 0.5, y = (p.y - y0 + 0.5) * f - 0.5;
+        if (x >= 0 && y >= 0 && x <= s - 1 && y <= s - 1) tile.nuclei.push_back({x, y, p.class_index});
+    }
+    if (o.flips && std::uniform_int_distribution<int>(0, 1)(rng)) rgb = flip_tile(rgb, true, tile.nuclei);
+    if (o.flips && std::uniform_int_distribution<int>(0, 1)(rng)) rgb = flip_tile(rgb, false, tile.nuclei);
+    if (o.rotations) rgb = rotate_tile(rgb, std::uniform_int_distribution<int>(0, 3)(rng), tile.nuclei);
+    if (o.colour_jitter > 0) {
+        at::Tensor f32 = rgb.to(at::kFloat);
+        jitter_colours(f32, o.colour_jitter, rng);
+        rgb = f32.clamp_(0, 255).round_().to(at::kByte).contiguous();
+    }
+    tile.rgb = rgb;
+    return tile;
+}
+
+}  // namespace muse::train

@@ -1,0 +1,40 @@
+// Training tiles: a random window of a labelled image, resampled to the model's MPP (with
+// scale jitter), flipped, rotated by multiples of 90 degrees and colour-jittered, with its
+// nuclei moved along.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "muse/annotations.hpp"
+
+namespace muse::train {
+
+struct AugmentOptions {
+    int tile_px = 256;
+    double model_mpp = 0.5;
+    bool flips = true;
+    bool rotations = true;
+    double colour_jitter = 0.2;
+    double scale_jitter = 0.1;
+};
+
+struct TrainingTile {
+    at::Tensor rgb;                     ///< uint8 [tile_px, tile_px, 3]
+    std::vector<LabelledPoint> nuclei;  ///< tile pixels; only those inside the tile
+};
+
+/// A random training tile of `image`. Window parts outside the image are white (glass).
+TrainingTile make_training_tile(const LabelledImage& image, const AugmentOptions& options, std::mt19937_64& rng);
+
+/// Turns a square [S, S, 3] tile by `quarter_turns` x 90 degrees counter-clockwise (as seen on
+/// screen) and moves `nuclei` with it; the geometric part of the augmentation, exposed for tests.
+at::Tensor rotate_tile(const at::Tensor& rgb, int quarter_turns, std::vector<LabelledPoint>& nuclei);
+
+/// Mirrors the tile left-right (`horizontal`) or top-bottom and moves `nuclei` with it.
+at::Tensor flip_tile(const at::Tensor& rgb, bool horizontal, std::vector<LabelledPoint>& nuclei);
+
+}  // namespace muse::train

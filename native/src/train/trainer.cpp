@@ -1,0 +1,257 @@
+// The supervised training loop: tiles -> network + heads -> matched loss -> Adam with a cosine
+// schedule; validation, best-epoch selection, threshold tuning, atomic checkpoints.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <torch/optim/adam.h>
+
+#include "detect/model_evaluation.hpp"
+#include "model/model_file.hpp"
+#include "model/network.hpp"
+#include "model/weights.hpp"
+#include "muse/errors.hpp"
+#include "muse/train.hpp"
+#include "muse/version.hpp"
+#include "train/augment.hpp"
+#include "train/detection_loss.hpp"
+
+namespace muse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+const double kPi = std::acos(-1.0);
+
+model::NamedTensors snapshot(const torch::nn::Module& net) {
+    model::NamedTensors copy;
+    for (const auto& [name, t] : model::weights_of(net)) copy[name] = t.detach().clone();
+    return copy;
+}
+
+void check_labels(const std::vector<LabelledImage>& images, std::size_t classes, const char* which) {
+    for (const auto& img : images) {
+        for (std::size_t i = 0; i < img.nuclei.size(); ++i) {
+            const int c = img.nuclei[i].class_index;
+            if (c < 0 || static_cast<std::size_t>(c) >= classes) {
+                throw InvalidArgument(std::string(which) + " image '" + img.name + "': nucleus " + std::to_string(i) +
+                                      " has class " + std::to_string(c) + " but the model has " +
+                                      std::to_string(classes) + " classes");
+            }
+        }
+        if (!(img.mpp > 0.0)) throw InvalidArgument(std::string(which) + " image '" + img.name + "' has no valid mpp");
+    }
+}
+
+nlohmann::json options_json(const TrainOptions& o) {
+    return {{"epochs", o.epochs},
+            {"batch", o.batch},
+            {"tile_px", o.tile_px},
+            {"lr", o.lr},
+            {"lr_min", o.lr_min},
+            {"weight_decay", o.weight_decay},
+            {"reg_weight", o.reg_weight},
+            {"type_weight", o.type_weight},
+            {"background_weight", o.background_weight},
+            {"match_distance_weight", o.match_distance_weight},
+            {"flips", o.flips},
+            {"rotations", o.rotations},
+            {"colour_jitter", o.colour_jitter},
+            {"scale_jitter", o.scale_jitter},
+            {"seed", o.seed},
+            {"val_every", o.val_every},
+            {"val_radius_um", o.val_radius_um},
+            {"tune_threshold", o.tune_threshold}};
+}
+
+/// Validation F1 of the current weights at the config's threshold.
+EvalReport validate(const ModelConfig& config, const model::NamedTensors& weights, const std::vector<LabelledImage>& val,
+                    const TrainOptions& o, const Progress& progress) {
+    const Model m = Model::from_weights(config, weights);
+    EvalOptions eval;
+    eval.radius_um = o.val_radius_um;
+    return detect::evaluate_at_thresholds(m, val, {config.detection.score_threshold}, config.detection.merge_radius_um,
+                                          eval, progress.silent())
+        .front();
+}
+
+}  // namespace
+
+void TrainOptions::validate() const {
+    auto require = [](bool ok, const std::string& what) {
+        if (!ok) throw InvalidArgument(what);
+    };
+    require(epochs >= 1, "epochs must be at least 1, got " + std::to_string(epochs));
+    require(batch >= 1, "batch must be at least 1, got " + std::to_string(batch));
+    require(tile_px >= 32 && tile_px % 32 == 0, "tile_px must be a positive multiple of 32, got " + std::to_string(tile_px));
+    require(lr > 0 && lr_min >= 0 && lr_min <= lr, "the learning rates must satisfy 0 <= lr_min <= lr and lr > 0");
+    require(weight_decay >= 0, "weight_decay must be >= 0");
+    require(reg_weight >= 0 && type_weight > 0, "reg_weight must be >= 0 and type_weight > 0");
+    require(background_weight > 0, "background_weight must be > 0");
+    require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
+    require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
+    require(scale_jitter >= 0 && scale_jitter < 0.5, "scale_jitter must be in [0, 0.5)");
+    require(val_every >= 1, "val_every must be at least 1");
+    require(val_radius_um > 0, "val_radius_um must be > 0");
+}
+
+TrainResult train_detector(const ModelConfig& config_in, const std::map<std::string, at::Tensor>& initial_weights,
+                           const std::vector<LabelledImage>& train, const std::vector<LabelledImage>& val,
+                           const TrainOptions& o, const Progress& progress,
+                           const std::function<void(const EpochReport&)>& on_epoch) {
+    o.validate();
+    ModelConfig config = config_in;
+    config.validate();
+    if (!config.has_heads()) throw InvalidArgument("training needs the nucleus classes in the model config");
+    if (train.empty()) throw InvalidArgument("training needs at least one labelled image");
+    check_labels(train, config.classes.size(), "training");
+    check_labels(val, config.classes.size(), "validation");
+    if (o.tile_px % config.detection.proposal_stride_px != 0) {
+        throw InvalidArgument("tile_px must be a multiple of the proposal stride");
+    }
+
+    at::manual_seed(o.seed);  // LibTorch's default initialisation of the modules
+    std::mt19937_64 rng(o.seed);
+    model::Network network = model::build_network(config);
+    if (!initial_weights.empty()) {
+        model::load_weights(*network.net, initial_weights, "architecture '" + config.arch + "'", "head.");
+    }
+    network.net->train();
+    torch::optim::Adam optimiser(network.net->parameters(),
+                                 torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+
+    train::AugmentOptions augment;
+    augment.tile_px = o.tile_px;
+    augment.model_mpp = config.mpp;
+    augment.flips = o.flips;
+    augment.rotations = o.rotations;
+    augment.colour_jitter = o.colour_jitter;
+    augment.scale_jitter = o.scale_jitter;
+    train::LossWeights weights;
+    weights.reg = o.reg_weight;
+    weights.type = o.type_weight;
+    weights.background = o.background_weight;
+    weights.match_distance = o.match_distance_weight;
+
+    const auto per_epoch = static_cast<std::int64_t>((train.size() + o.batch - 1) / o.batch);
+    const std::int64_t total_steps = per_epoch * o.epochs;
+    std::vector<std::size_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+
+    TrainResult result{Model::from_weights(config, snapshot(*network.net)), 0, {}, {}};
+    model::NamedTensors best_weights;
+    double best_f1 = -1.0;
+    const auto start = Clock::now();
+    std::int64_t step = 0;
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        const auto epoch_start = Clock::now();
+        EpochReport report;
+        report.epoch = epoch;
+        std::shuffle(order.begin(), order.end(), rng);
+        for (std::int64_t s = 0; s < per_epoch; ++s, ++step) {
+            progress.check();
+            const double lr = o.lr_min + 0.5 * (o.lr - o.lr_min) *
+                                             (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(total_steps)));
+            for (auto& group : optimiser.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+
+            std::vector<at::Tensor> tiles;
+            std::vector<std::vector<LabelledPoint>> nuclei;
+            const std::size_t first = static_cast<std::size_t>(s) * o.batch;
+            for (std::size_t i = first; i < std::min(first + o.batch, order.size()); ++i) {
+                train::TrainingTile t = train::make_training_tile(train[order[i]], augment, rng);
+                tiles.push_back(t.rgb);
+                nuclei.push_back(std::move(t.nuclei));
+            }
+            const at::Tensor x = model::normalise_rgb(at::stack(tiles), config);
+            const at::Tensor dense = network.net->forward(x).dense;
+            const nn::DetectionHeadImpl::Output out = network.head->forward(dense, o.tile_px, config.detection.proposal_stride_px);
+            const train::DetectionLoss loss = train::detection_loss(out.points, out.logits, nuclei, weights);
+            optimiser.zero_grad();
+            loss.total.backward();
+            optimiser.step();
+
+            report.loss += loss.total.item<double>();
+            report.loss_type += loss.type.item<double>();
+            report.loss_reg += loss.reg.item<double>();
+            report.lr = lr;
+            const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+            const double eta = elapsed / static_cast<double>(step + 1) * static_cast<double>(total_steps - step - 1);
+            char msg[160];
+            std::snprintf(msg, sizeof msg, "epoch %d/%d, loss %.4f (type %.4f, reg %.3f), lr %.2e, ETA %.0f s", epoch,
+                          o.epochs, loss.total.item<double>(), loss.type.item<double>(), loss.reg.item<double>(), lr, eta);
+            progress.report({step + 1, total_steps, "steps", msg});
+        }
+        report.loss /= static_cast<double>(per_epoch);
+        report.loss_type /= static_cast<double>(per_epoch);
+        report.loss_reg /= static_cast<double>(per_epoch);
+
+        const bool last = epoch == o.epochs;
+        if (!val.empty() && (epoch % o.val_every == 0 || last)) {
+            model::NamedTensors current = snapshot(*network.net);
+            const EvalReport r = validate(config, current, val, o, progress);
+            report.validated = true;
+            report.val_mean_f1 = r.mean_f1;
+            if (r.mean_f1 > best_f1) {
+                best_f1 = r.mean_f1;
+                best_weights = std::move(current);
+                result.best_epoch = epoch;
+                result.best_val = r;
+                if (!o.checkpoint_dir.empty()) {
+                    model::write_model_file(o.checkpoint_dir / "best.muse", config, best_weights);
+                }
+            }
+        }
+        if (!o.checkpoint_dir.empty() && (report.validated || last)) {
+            model::write_model_file(o.checkpoint_dir / "last.muse", config, snapshot(*network.net));
+        }
+        report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+        result.history.push_back(report);
+        if (on_epoch) on_epoch(report);
+    }
+    if (best_weights.empty()) {  // no validation images: the last epoch
+        best_weights = snapshot(*network.net);
+        result.best_epoch = o.epochs;
+    }
+
+    if (o.tune_threshold && !val.empty()) {
+        // The score threshold is a decoding setting: choose it on the validation images.
+        std::vector<double> thresholds;
+        for (int t = 30; t <= 80; t += 5) thresholds.push_back(t / 100.0);
+        EvalOptions eval;
+        eval.radius_um = o.val_radius_um;
+        const Model best = Model::from_weights(config, best_weights);
+        const std::vector<EvalReport> reports = detect::evaluate_at_thresholds(
+            best, val, thresholds, config.detection.merge_radius_um, eval, progress.silent());
+        std::size_t pick = 0;
+        for (std::size_t i = 1; i < reports.size(); ++i) {
+            if (reports[i].mean_f1 > reports[pick].mean_f1) pick = i;
+        }
+        config.detection.score_threshold = thresholds[pick];
+        result.best_val = reports[pick];
+    }
+
+    nlohmann::json provenance = nlohmann::json::parse(config.provenance_json);
+    provenance["training"] = {{"by", std::string("muse ") + MUSE_VERSION_STRING},
+                              {"train_images", train.size()},
+                              {"val_images", val.size()},
+                              {"options", options_json(o)},
+                              {"initial_weights", initial_weights.empty() ? "LibTorch default initialisation"
+                                                                          : "given (backbone and/or heads)"},
+                              {"best_epoch", result.best_epoch},
+                              {"score_threshold", config.detection.score_threshold},
+                              {"seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
+    if (!val.empty()) {
+        provenance["training"]["val_mean_f1"] = result.best_val.mean_f1;
+        nlohmann::json per_class = nlohmann::json::object();
+        for (const auto& c : result.best_val.classes) per_class[c.name] = c.f1;
+        provenance["training"]["val_f1"] = per_class;
+    }
+    config.provenance_json = provenance.dump();
+    result.model = Model::from_weights(config, best_weights);
+    return result;
+}
+
+}  // namespace muse
