@@ -11,7 +11,9 @@ std::vector<ClassInfo> synthetic_classes() { return {{"Small", {40, 40, 200}}, {
 
 LabelledImage synthetic_nuclei_image(int width, int height, int nuclei, std::uint64_t seed, double mpp) {
     std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> ux(6.0, width - 6.0), uy(6.0, height - 6.0), unit(0.0, 1.0);
+    const double px_per_um = 1.0 / mpp;
+    const double margin = 3.0 * px_per_um;
+    std::uniform_real_distribution<double> ux(margin, width - margin), uy(margin, height - margin), unit(0.0, 1.0);
     std::normal_distribution<double> noise(0.0, 6.0);
     LabelledImage img;
     img.name = "synthetic-" + std::to_string(seed);
@@ -27,10 +29,10 @@ LabelledImage synthetic_nuclei_image(int width, int height, int nuclei, std::uin
     for (int attempt = 0; attempt < nuclei * 50 && static_cast<int>(img.nuclei.size()) < nuclei; ++attempt) {
         const double cx = ux(rng), cy = uy(rng);
         bool free = true;
-        for (const auto& n : img.nuclei) free = free && std::hypot(n.x - cx, n.y - cy) >= 18.0;
+        for (const auto& n : img.nuclei) free = free && std::hypot(n.x - cx, n.y - cy) >= 9.0 * px_per_um;
         if (!free) continue;
         const int cls = unit(rng) < 0.5 ? 0 : 1;
-        const double r = cls == 0 ? 4.0 : 7.0;
+        const double r = (cls == 0 ? 2.0 : 3.5) * px_per_um;
         const int colour[2][3] = {{50, 40, 150}, {150, 70, 150}};
         for (int y = static_cast<int>(cy - r - 1); y <= static_cast<int>(cy + r + 1); ++y) {
             for (int x = static_cast<int>(cx - r - 1); x <= static_cast<int>(cx + r + 1); ++x) {
@@ -45,6 +47,37 @@ LabelledImage synthetic_nuclei_image(int width, int height, int nuclei, std::uin
         img.nuclei.push_back({cx, cy, cls});
     }
     return img;
+}
+
+}  // namespace muse::test
+
+#include "muse/train.hpp"
+
+namespace muse::test {
+
+Model synthetic_detector() {
+    const std::filesystem::path cache = std::filesystem::path(MUSE_TEST_CACHE_DIR) / "synthetic-detector-v2.muse";
+    if (std::filesystem::exists(cache)) return Model::load(cache);
+    ModelConfig c;
+    c.arch = "r50_w16";
+    c.img_size = 96;
+    c.classes = synthetic_classes();
+    c.detection.head_hidden = 64;
+    std::vector<LabelledImage> train, val;
+    for (int i = 0; i < 8; ++i) train.push_back(synthetic_nuclei_image(128, 128, 14, 100 + i));
+    for (int i = 0; i < 2; ++i) val.push_back(synthetic_nuclei_image(128, 128, 14, 900 + i));
+    TrainOptions o;
+    o.epochs = 30;
+    o.batch = 4;
+    o.tile_px = 96;
+    o.lr = 2e-3;
+    o.lr_min = 2e-4;
+    o.val_every = 30;
+    o.scale_jitter = 0.15;
+    const TrainResult r = train_detector(c, {}, train, val, o);
+    std::filesystem::create_directories(cache.parent_path());
+    r.model.save(cache);  // atomic: concurrent test processes may both train, one file wins whole
+    return r.model;
 }
 
 }  // namespace muse::test

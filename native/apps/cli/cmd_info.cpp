@@ -11,7 +11,7 @@ namespace muse::cli {
 namespace {
 
 void print_row(const std::string& key, const std::string& value) {
-    std::printf("%-20s %s\n", (key + ":").c_str(), value.c_str());
+    std::printf("%-20s %s\n", key.empty() ? "" : (key + ":").c_str(), value.c_str());
 }
 
 std::string joined(const std::vector<std::string>& items) {

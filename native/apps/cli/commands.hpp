@@ -1,7 +1,10 @@
 // The table of `muse` subcommands: each file registers one, main.cpp lists them in order.
 #pragma once
 
+#include <filesystem>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,5 +27,13 @@ Command add_info_command(CLI::App& app);
 Command add_features_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_detect_command(CLI::App& app);
+
+/// File name of the default model (models/ in the source tree, share/muse/models when installed).
+inline constexpr const char* kDefaultModelName = "muse-default.muse";
+
+/// The default model: $MUSE_DEFAULT_MODEL when set (and then only there); otherwise
+/// <prefix>/share/muse/models next to the installed executable, then the source tree's models/. Empty when none exists; `looked` gets the places.
+std::filesystem::path find_default_model(std::vector<std::string>* looked);
 
 }  // namespace muse::cli

@@ -4,13 +4,22 @@
 //   muse::RgbImage img = muse::read_image_file("patch.png");
 //   std::vector<muse::Detection> nuclei = muse::detect_image(model, img, 0.5);
 //
+//   auto slide = muse::open_slide("samples/CMU-1-Small-Region.svs");
+//   muse::detect_slide(model, *slide, {}, [&](const muse::Detection& d) { writer->write(d); });
+//
 // Thread-safety: free functions; a Model may be shared by several threads.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "muse/detection.hpp"
+#include "muse/geometry.hpp"
 #include "muse/image.hpp"
+#include "muse/progress.hpp"
+#include "muse/slide.hpp"
 
 namespace muse {
 
@@ -29,5 +38,41 @@ struct DetectOptions {
 /// patches up to a few thousand pixels; slides go through the tiled slide pipeline).
 std::vector<Detection> detect_image(const Model& model, const RgbImage& image, double mpp,
                                     const DetectOptions& options = {});
+
+struct SlideDetectOptions {
+    DetectOptions decode;       ///< score threshold and merge radius (0 = the model's)
+    double mpp = 0.0;           ///< the slide's level-0 um/px; 0 = from the file (an error if it has none)
+    int tile_px = 512;          ///< tile side in model pixels (multiple of 32)
+    double overlap_um = 16.0;   ///< context margin on each side of a tile, um (rounded up to the proposal stride)
+    int batch = 4;              ///< tiles per forward pass
+    int reader_threads = 2;     ///< threads reading and resampling tiles ahead of the model
+    bool tissue_mask = true;    ///< skip tiles without tissue (from a low-resolution level)
+    std::vector<Polygon> regions;  ///< level-0 areas to cover; empty = the whole slide
+
+    void validate() const;  ///< throws InvalidArgument naming the bad field
+};
+
+struct SlideDetectSummary {
+    std::int64_t tiles_total = 0;    ///< tiles of the region's grid
+    std::int64_t tiles_planned = 0;  ///< of those, with tissue (and inside the regions)
+    std::int64_t tiles_done = 0;
+    std::int64_t tiles_failed = 0;   ///< unreadable: reported, skipped, counted
+    std::int64_t nuclei = 0;
+    double seconds = 0.0;
+    double slide_mpp = 0.0;          ///< the MPP used
+    int level = 0;                   ///< pyramid level read
+    double area_mm2 = 0.0;           ///< area of the processed tile cores
+    std::vector<std::string> failures;  ///< the first few failure messages
+};
+
+/// Detects the nuclei of a slide (or of its `regions`) and hands each to `sink` once, in
+/// level-0 pixels, as soon as it is final. Tiles at the model's MPP with a margin; a small pool
+/// reads and resamples tiles ahead of the model through a bounded queue; decoding owns each
+/// proposal in exactly one tile core and merges across seams with the same rule as one large
+/// tile. Progress: one unit per tile; cancel -> muse::Cancelled (what was already passed to
+/// the sink stays with the caller, who discards it). Throws InvalidArgument when the MPP is
+/// unknown and not given.
+SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, const SlideDetectOptions& options,
+                                const std::function<void(const Detection&)>& sink, const Progress& progress = Progress());
 
 }  // namespace muse

@@ -138,7 +138,8 @@ public:
     Proposals predict(const at::Tensor& rgb) const;
 
     /// H_type's class probabilities [N, K + 1] at `points` of a tile of side `tile_px`, from
-    /// its dense map ([1, C, h, w]): classification of known nuclei. Points as point_features.
+    /// its dense map ([1, C, h, w]): classification of known nuclei. The features are sampled
+    /// as the heads sample them (nn/heads.hpp), which differs slightly from point_features.
     at::Tensor class_probabilities_at(const at::Tensor& dense_map, int tile_px, const std::vector<Point>& points) const;
 
     /// The weights under the reference's state-dict names (shared, do not modify).

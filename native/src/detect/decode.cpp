@@ -52,15 +52,23 @@ std::vector<Detection> suppress_duplicates(std::vector<Detection> candidates, do
     return kept;
 }
 
-std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
-                                        double radius_px) {
+std::vector<Detection> candidates_of(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
+                                     int tile_px, int stride_px, int core_margin_px) {
     const at::Tensor pts = points.to(at::kFloat).contiguous();
     const at::Tensor pr = probs.to(at::kFloat).contiguous();
     const std::int64_t n = pr.size(0), k = pr.size(1) - 1;  // last column: background
     const float* p = pts.data_ptr<float>();
     const float* q = pr.data_ptr<float>();
+    const std::int64_t side = stride_px > 0 ? tile_px / stride_px : 0;
     std::vector<Detection> candidates;
     for (std::int64_t i = 0; i < n; ++i) {
+        if (core_margin_px > 0) {
+            // Proposal (col, row) sits at ((col + 0.5) stride, (row + 0.5) stride).
+            const double gx = (static_cast<double>(i % side) + 0.5) * stride_px;
+            const double gy = (static_cast<double>(i / side) + 0.5) * stride_px;
+            const double lo = core_margin_px, hi = static_cast<double>(tile_px - core_margin_px);
+            if (gx < lo || gx >= hi || gy < lo || gy >= hi) continue;
+        }
         const float* row = q + i * (k + 1);
         int best = 0;
         for (int c = 1; c < k; ++c) {
@@ -75,7 +83,12 @@ std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tens
         d.probabilities.assign(row, row + k);
         candidates.push_back(std::move(d));
     }
-    return suppress_duplicates(std::move(candidates), radius_px);
+    return candidates;
+}
+
+std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
+                                        double radius_px) {
+    return suppress_duplicates(candidates_of(points, probs, score_threshold), radius_px);
 }
 
 }  // namespace muse::detect

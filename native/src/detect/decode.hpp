@@ -19,6 +19,13 @@ namespace muse::detect {
 std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
                                         double radius_px);
 
+/// The candidates among a tile's proposals (best class probability >= threshold), without
+/// suppression. With `core_margin_px` > 0 only the proposals of the tile's core are taken: the
+/// proposal grid of stride `stride_px` starts at the tile's corner, and a proposal belongs to
+/// the tile when its grid position lies in [margin, tile - margin) on both axes.
+std::vector<Detection> candidates_of(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
+                                     int tile_px = 0, int stride_px = 0, int core_margin_px = 0);
+
 /// The ranking used above: true when `a` outranks `b`.
 bool outranks(const Detection& a, const Detection& b);
 

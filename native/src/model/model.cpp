@@ -193,8 +193,21 @@ Proposals Model::predict(const at::Tensor& rgb) const {
 
 at::Tensor Model::class_probabilities_at(const at::Tensor& dense_map, int tile_px, const std::vector<Point>& points) const {
     if (!impl_->head) throw InvalidArgument("this model has no detection heads: it cannot classify nuclei");
-    at::Tensor features = point_features(dense_map, tile_px, points);  // validates the points
+    point_features(dense_map, tile_px, {});  // validates the map
+    std::vector<float> xy;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (!(points[i].x >= 0.0 && points[i].x <= tile_px && points[i].y >= 0.0 && points[i].y <= tile_px)) {
+            throw InvalidArgument("point " + std::to_string(i) + " lies outside the " + std::to_string(tile_px) + " px tile");
+        }
+        xy.push_back(static_cast<float>(points[i].x));
+        xy.push_back(static_cast<float>(points[i].y));
+    }
     c10::InferenceMode guard;
+    if (points.empty()) return at::empty({0, static_cast<std::int64_t>(impl_->config.classes.size()) + 1});
+    // The heads' own sampling (nn/heads.hpp), as in training.
+    const at::Tensor at_points = at::from_blob(xy.data(), {static_cast<std::int64_t>(points.size()), 2}, at::kFloat).clone();
+    const at::Tensor map = dense_map.dim() == 3 ? dense_map.unsqueeze(0) : dense_map;
+    const at::Tensor features = nn::sample_features(map, at_points, tile_px)[0];
     return impl_->head.ptr()->classify(features).softmax(-1);
 }
 

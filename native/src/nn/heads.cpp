@@ -24,7 +24,11 @@ at::Tensor proposal_grid(std::int64_t tile_px, std::int64_t stride) {
 
 at::Tensor sample_features(const at::Tensor& dense, const at::Tensor& points, std::int64_t tile_px) {
     at::Tensor p = points.dim() == 2 ? points.unsqueeze(0).expand({dense.size(0), -1, -1}) : points;
-    at::Tensor grid = (p * (2.0 / static_cast<double>(tile_px)) - 1.0).unsqueeze(1);  // [B, 1, N, 2]
+    // Cell index f = (c + 0.5) / stride - 0.5; align_corners=True puts index f at 2 f / (w - 1) - 1.
+    const double w = static_cast<double>(dense.size(-1));
+    const double stride = static_cast<double>(tile_px) / w;
+    at::Tensor cells = (p + 0.5) / stride - 0.5;
+    at::Tensor grid = (cells * (2.0 / (w - 1.0)) - 1.0).unsqueeze(1);  // [B, 1, N, 2]
     // bilinear (0), zero padding (0), align_corners=True
     at::Tensor sampled = at::grid_sampler(dense, grid.to(dense.scalar_type()), 0, 0, true);  // [B, C, 1, N]
     return sampled.squeeze(2).transpose(1, 2);

@@ -14,9 +14,15 @@ namespace muse::nn {
 /// [N, 2] (x, y) tile pixels; N = (tile_px / stride)^2.
 at::Tensor proposal_grid(std::int64_t tile_px, std::int64_t stride);
 
-/// Features of `dense` ([B, C, h, w]) at `points` ([B, N, 2] or [N, 2] tile pixels of a tile
-/// of side `tile_px`), sampled as the reference samples nucleus features (bilinear,
-/// align_corners=True, 2 c / tile_px - 1). Returns [B, N, C]; differentiable.
+/// Features of `dense` ([B, C, h, w], one cell per `tile_px / w` pixels) at `points` ([B, N, 2]
+/// or [N, 2] tile pixels), bilinear, with cell j centred on pixel (j + 0.5) * stride - 0.5.
+/// Returns [B, N, C]; differentiable.
+///
+/// Why not the reference's 2 c / tile_px - 1 (Model::point_features keeps that one, for
+/// parity): it maps pixel 0 to the first cell and pixel tile_px to the last, a scale of
+/// (w - 1) / tile_px instead of 1 / stride, so the same slide position reads a feature up to
+/// 2.5 px away depending on where it sits in the tile and on the tile's size. Detections would
+/// then move with the tiling; with this mapping a position reads the same place in every tile.
 at::Tensor sample_features(const at::Tensor& dense, const at::Tensor& points, std::int64_t tile_px);
 
 struct DetectionHeadImpl : torch::nn::Module {

@@ -1,0 +1,60 @@
+// QuPath's GeoJSON dialect (qupath-facts.md section 4): regions in, detections out.
+//
+//   std::vector<muse::Polygon> roi = muse::read_geojson_regions("tumour-area.geojson");
+//
+//   muse::DetectionWriterOptions o;
+//   o.classes = model.config().classes;
+//   auto out = muse::DetectionWriter::create("nuclei.geojson", o);
+//   out->write(detection);   // level-0 pixels
+//   out->commit();           // the file appears whole, or not at all
+//
+// Thread-safety: a writer is used by one thread at a time.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "muse/detection.hpp"
+#include "muse/geometry.hpp"
+#include "muse/nucleus_class.hpp"
+
+namespace muse {
+
+/// The areas of a GeoJSON file as QuPath exports them (a FeatureCollection, one Feature, an
+/// array of Features, or a bare geometry): every Polygon and MultiPolygon, holes included
+/// (QuPath writes rectangles and ellipses as polygons). Points and lines are ignored.
+/// Coordinates are level-0 pixels. Throws IoError, or CorruptFile naming the file and what is
+/// malformed; InvalidArgument when the file holds no area at all.
+std::vector<Polygon> read_geojson_regions(const std::filesystem::path& path);
+
+enum class OutputFormat { GeoJson, Csv };
+enum class DetectionGeometry { Point, Ellipse };
+
+struct DetectionWriterOptions {
+    OutputFormat format = OutputFormat::GeoJson;
+    DetectionGeometry geometry = DetectionGeometry::Point;
+    double ellipse_radius_px = 6.0;   ///< level-0 pixels, for DetectionGeometry::Ellipse
+    std::vector<ClassInfo> classes;   ///< the model's classes, in index order
+};
+
+/// Streams detections into a file: GeoJSON FeatureCollection of QuPath detection objects
+/// (classification {name, color}, measurements "Score" and "Probability: <class>"), or CSV
+/// with the header x,y,class,score. Nothing is visible under the target name until commit().
+class DetectionWriter {
+public:
+    static std::unique_ptr<DetectionWriter> create(const std::filesystem::path& target,
+                                                   const DetectionWriterOptions& options);
+    virtual ~DetectionWriter() = default;
+    /// `d` in level-0 pixels.
+    virtual void write(const Detection& d) = 0;
+    /// Completes the file and renames it into place. Throws IoError.
+    virtual void commit() = 0;
+    virtual std::size_t count() const = 0;
+};
+
+/// "GeoJSON" / "CSV" chosen from a file name's extension (.geojson/.json -> GeoJSON, .csv -> CSV).
+OutputFormat output_format_for(const std::filesystem::path& path);
+
+}  // namespace muse

@@ -1,0 +1,62 @@
+// Whole-slide images and plain images as one kind of pixel source.
+//
+//   std::unique_ptr<muse::SlideSource> slide = muse::open_slide("samples/CMU-1-Small-Region.svs");
+//   slide->mpp();                                        // 0.499 (0 when the file does not say)
+//   muse::RgbImage px = slide->read_region(0, 1000, 1850, 512, 512);
+//
+// Formats: everything OpenSlide reads (SVS, NDPI, MRXS, SCN, VMS, BIF, tiled TIFF, ...), and
+// plain PNG / JPEG / TIFF / BMP images as one-level slides. Coordinates are level-0 pixels,
+// x = column. Thread-safety: read_region may be called from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "muse/image.hpp"
+
+namespace muse {
+
+struct SlideLevel {
+    std::int64_t width = 0;   ///< pixels of this level
+    std::int64_t height = 0;
+    double downsample = 1.0;  ///< level-0 pixels per pixel of this level
+};
+
+class SlideSource {
+public:
+    virtual ~SlideSource() = default;
+
+    /// The driver that opened it: an OpenSlide vendor ("aperio", "generic-tiff", ...) or "image".
+    virtual std::string format() const = 0;
+    /// Level 0 first, then ever coarser levels.
+    virtual const std::vector<SlideLevel>& levels() const = 0;
+    /// Micrometres per level-0 pixel from the file's metadata; 0 when it does not say.
+    virtual double mpp() const = 0;
+    /// RGB pixels of `level`: `width` x `height` pixels of that level whose top-left corner is
+    /// (x, y) in level-0 pixels. Parts outside the slide are white, as empty glass.
+    /// Throws CorruptFile when the file cannot be decoded there.
+    virtual RgbImage read_region(int level, std::int64_t x, std::int64_t y, int width, int height) const = 0;
+
+    const std::filesystem::path& path() const { return path_; }
+
+protected:
+    explicit SlideSource(std::filesystem::path path) : path_(std::move(path)) {}
+
+private:
+    std::filesystem::path path_;
+};
+
+/// Opens a slide or a plain image. Throws IoError (missing, unreadable) or UnsupportedFormat
+/// (neither OpenSlide nor the image decoders know the file), naming it.
+std::unique_ptr<SlideSource> open_slide(const std::filesystem::path& path);
+
+/// The MPP that OpenSlide-style properties give: openslide.mpp-x/-y, else tiff.XResolution
+/// with tiff.ResolutionUnit (centimeter or inch; 10 px/cm, the default libvips writes, counts
+/// as unknown). 0 when unknown. `property` returns "" for an absent name.
+double mpp_from_properties(const std::function<std::string(const std::string&)>& property);
+
+}  // namespace muse

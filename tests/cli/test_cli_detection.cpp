@@ -1,0 +1,140 @@
+// `muse train`, `muse eval` and `muse detect` end to end on a small synthetic dataset.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "support/synthetic_nuclei.hpp"
+#include "support/test_env.hpp"
+
+namespace muse {
+namespace {
+
+using test::shell_quote;
+using test::TempDir;
+
+const std::string kMuse = MUSE_CLI_PATH;
+int muse_cli(const std::string& args, std::string* out) { return test::run_command(kMuse + " " + args, out); }
+
+#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+void write_png(const RgbImage& img, const std::filesystem::path& path) {
+    cv::Mat rgb(img.height, img.width, CV_8UC3, const_cast<std::uint8_t*>(img.pixels.data())), bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    cv::imwrite(path.string(), bgr);
+}
+
+/// A dataset in the BRCA-M2C layout made of synthetic images (labels 1 and 2).
+void make_dataset(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir / "images");
+    std::filesystem::create_directories(dir / "labels");
+    std::ofstream train(dir / "train.txt"), val(dir / "val.txt");
+    for (int i = 0; i < 6; ++i) {
+        const LabelledImage img = test::synthetic_nuclei_image(128, 128, 12, 500 + i);
+        const std::string name = "img" + std::to_string(i);
+        write_png(img.image, dir / "images" / (name + ".png"));
+        std::ofstream labels(dir / "labels" / (name + "_gt_class_coords.txt"));
+        for (const auto& n : img.nuclei) labels << n.y << " " << n.x << " " << n.class_index + 1 << "\n";
+        (i < 5 ? train : val) << name << ".png\n";
+    }
+}
+
+class CliDetection : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new TempDir();
+        make_dataset(*dir_ / "data");
+    }
+    static void TearDownTestSuite() { delete dir_; }
+    static TempDir* dir_;
+};
+TempDir* CliDetection::dir_ = nullptr;
+
+TEST_F(CliDetection, TrainEvalDetect) {
+    TempDir work;
+    std::string out;
+    const std::string data = shell_quote((*dir_ / "data").string());
+    ASSERT_EQ(muse_cli("train --dataset " + data + " --train-split train.txt --val-split val.txt --epochs 2 --batch 2 "
+                       "--tile-px 96 --head-hidden 32 --val-every 1 --checkpoint-dir " + shell_quote((work / "ck").string()) +
+                       " --report " + shell_quote((work / "report.json").string()) + " -o " + shell_quote((work / "m.muse").string()),
+                   &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "epoch   2/2");
+    EXPECT_HAS(out, "val mean F1");
+    EXPECT_HAS(out, "wrote ");
+    EXPECT_TRUE(std::filesystem::exists(work / "ck" / "best.muse"));
+    const auto report = nlohmann::json::parse(test::read_file(work / "report.json"));
+    EXPECT_EQ(report["history"].size(), 2u);
+    EXPECT_TRUE(report["validation"]["classes"].is_array());
+
+    ASSERT_EQ(muse_cli("info " + shell_quote((work / "m.muse").string()), &out), 0) << out;
+    EXPECT_HAS(out, "classes:             Lymphocyte");
+    EXPECT_HAS(out, "detection:           proposals every 8 px");
+
+    ASSERT_EQ(muse_cli("eval -m " + shell_quote((work / "m.muse").string()) + " --dataset " + data +
+                           " --split val.txt -o " + shell_quote((work / "eval.json").string()),
+                       &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "mean F1 over classes");
+    const auto eval = nlohmann::json::parse(test::read_file(work / "eval.json"));
+    EXPECT_EQ(eval["classes"].size(), 3u);
+    EXPECT_EQ(eval["images"], 1);
+
+    const std::string slide = shell_quote((*dir_ / "data" / "images" / "img0.png").string());
+    EXPECT_EQ(muse_cli("detect " + slide + " -m " + shell_quote((work / "m.muse").string()) + " -o " +
+                           shell_quote((work / "d.geojson").string()),
+                       &out),
+              1);
+    EXPECT_HAS(out, "does not say its pixel size (MPP); give it with --mpp");
+    EXPECT_FALSE(std::filesystem::exists(work / "d.geojson"));
+    ASSERT_EQ(muse_cli("detect " + slide + " --mpp 0.5 --tile-px 96 --score-threshold 0.05 -m " +
+                           shell_quote((work / "m.muse").string()) + " -o " + shell_quote((work / "d.geojson").string()),
+                       &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "wrote ");
+    const auto geo = nlohmann::json::parse(test::read_file(work / "d.geojson"));
+    EXPECT_EQ(geo["type"], "FeatureCollection");
+    ASSERT_TRUE(geo["features"].is_array());
+    ASSERT_EQ(muse_cli("detect " + slide + " --mpp 0.5 --tile-px 96 -m " + shell_quote((work / "m.muse").string()) +
+                           " -o " + shell_quote((work / "d.csv").string()),
+                       &out),
+              0)
+        << out;
+    EXPECT_EQ(test::read_file(work / "d.csv").rfind("x,y,class,score\n", 0), 0u);
+}
+
+TEST_F(CliDetection, ErrorsAreClear) {
+    TempDir work;
+    std::string out;
+    // MUSE_DEFAULT_MODEL names where the default model is; missing there is an error naming it.
+    EXPECT_EQ(test::run_command("MUSE_DEFAULT_MODEL=" + shell_quote((work / "none.muse").string()) + " " + kMuse +
+                                    " detect " + shell_quote((*dir_ / "data" / "images" / "img0.png").string()) +
+                                    " --mpp 0.5 -o " + shell_quote((work / "x.geojson").string()),
+                                &out),
+              1);
+    EXPECT_HAS(out, "the default model was not found; looked in:");
+    EXPECT_HAS(out, "none.muse");
+    test::write_file(work / "junk.svs", std::string(3000, 'x'));
+    EXPECT_EQ(muse_cli("detect " + shell_quote((work / "junk.svs").string()) + " -m " +
+                           shell_quote((work / "junk.svs").string()) + " -o " + shell_quote((work / "x.geojson").string()),
+                       &out),
+              1);
+    EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
+    EXPECT_EQ(muse_cli("train --dataset " + shell_quote(work.path().string()) + " -o " +
+                           shell_quote((work / "m.muse").string()),
+                       &out),
+              1);
+    EXPECT_HAS(out, "split_train.txt");
+    ASSERT_EQ(muse_cli("detect --help", &out), 0);
+    EXPECT_HAS(out, "Example");
+    EXPECT_HAS(out, "--roi");
+}
+
+}  // namespace
+}  // namespace muse
