@@ -28,25 +28,24 @@ double vit(const model::Variant& v, std::int64_t side) {
 }
 
 double resnet(const model::Variant& v, std::int64_t side) {
-    const double s = static_cast<double>(side);
+    const double s = static_cast<double>(side), base = static_cast<double>(v.base_width);
     double hw = (s / 2) * (s / 2);
-    double f = conv(hw, 7, 3, 64);
+    double f = conv(hw, 7, 3, base);
     hw /= 4;  // max pool
-    double in = 64;
-    const double widths[4] = {64, 128, 256, 512};
+    double in = base;
     for (int stage = 0; stage < 4; ++stage) {
-        const double w = widths[stage];
-        for (int b = 0; b < v.stage_blocks[stage]; ++b) {
+        const double w = base * (1 << stage);
+        for (int block = 0; block < v.stage_blocks[stage]; ++block) {
             const double in_hw = hw;
-            if (b == 0 && stage > 0) hw /= 4;  // stride 2 in the 3x3 conv (v1.5)
+            if (block == 0 && stage > 0) hw /= 4;  // stride 2 in the 3x3 conv (v1.5)
             f += conv(in_hw, 1, in, w) + conv(hw, 3, w, w) + conv(hw, 1, w, 4 * w);
-            if (b == 0) f += conv(hw, 1, in, 4 * w);  // projection shortcut
+            if (block == 0) f += conv(hw, 1, in, 4 * w);  // projection shortcut
             in = 4 * w;
         }
     }
-    const double s4 = (s / 4) * (s / 4);
-    f += unet_block(s4 / 16, 3072, 1024) + unet_block(s4 / 4, 1536, 512) + unet_block(s4, 768, 256);
-    f += conv(s4, 1, 256, 256) + conv(s4 / 4, 1, 512, 256) + conv(s4 / 16, 1, 1024, 256) + conv(s4 / 64, 1, 2048, 256);
+    const double s4 = (s / 4) * (s / 4), c = 4 * base;  // c: first stage's channels (256 for R50)
+    f += unet_block(s4 / 16, 12 * c, 4 * c) + unet_block(s4 / 4, 6 * c, 2 * c) + unet_block(s4, 3 * c, c);
+    f += conv(s4, 1, c, c) + conv(s4 / 4, 1, 2 * c, c) + conv(s4 / 16, 1, 4 * c, c) + conv(s4 / 64, 1, 8 * c, c);
     return f;
 }
 
