@@ -58,7 +58,7 @@ Command add_train_command(CLI::App& app) {
         "Adam with a cosine schedule. The best validation epoch is kept and its score threshold tuned\n"
         "on the validation images. Ctrl-C stops cleanly (checkpoints already written stay).\n\n"
         "Example (the default model's recipe, models/README.md):\n"
-        "  muse train --dataset ../shared/data/brca-m2c --arch r50_w16 --epochs 150 --lr 1e-3 \\\n"
+        "  muse train --dataset ../shared/data/brca-m2c --epochs 200 --val-every 10 --lr 1e-3 \\\n"
         "       --checkpoint-dir build/train -o muse-default.muse");
     return {cmd, [o] {
         ModelConfig config;
