@@ -30,6 +30,14 @@ TEST(TilePlan, PicksTheCoarsestLevelThatIsFineEnough) {
     EXPECT_EQ(plan_tiles(*slide, options(2.0, 0.25, 256, 16), nullptr).level, 3);
     EXPECT_DOUBLE_EQ(plan_tiles(*slide, options(0.8, 0.25, 256, 16), nullptr).r, 1.6);
     EXPECT_EQ(plan_tiles(*slide, options(0.1, 0.25, 256, 16), nullptr).level, 0) << "finer than the slide: level 0";
+    // Within 1 % of an integer factor: read as that factor, the scale snapped with it.
+    const TilePlan near = plan_tiles(*slide, options(0.5, 0.2495, 256, 16), nullptr);
+    EXPECT_EQ(near.level, 1);
+    EXPECT_DOUBLE_EQ(near.r, 1.0);
+    EXPECT_DOUBLE_EQ(near.s, 2.0);
+    EXPECT_DOUBLE_EQ(near.to_level0(near.to_model(1234.5)), 1234.5);
+    const TilePlan far = plan_tiles(*slide, options(0.5, 0.245, 256, 16), nullptr);
+    EXPECT_NEAR(far.r, 0.5 / 0.245 / 2.0, 1e-12) << "2 % off: resampled";
 }
 
 TEST(TilePlan, CoresCoverTheRegionExactlyOnce) {

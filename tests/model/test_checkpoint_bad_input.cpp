@@ -178,7 +178,7 @@ TEST_F(CheckpointBadInput, MissingImageSizeIsAnInvalidArgument) {
     EXPECT_HAS(import_error<InvalidArgument>(*good_, o), "multiple of 32");
     o.img_size = 224;
     o.arch = "vit_huge";
-    EXPECT_HAS(import_error<InvalidArgument>(*good_, o), "unknown architecture 'vit_huge' (known: vit_small, vit_base, r50)");
+    EXPECT_HAS(import_error<InvalidArgument>(*good_, o), "unknown architecture 'vit_huge' (known: vit_small, vit_base, r50, r50_w16)");
 }
 
 }  // namespace

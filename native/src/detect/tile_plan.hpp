@@ -47,6 +47,14 @@ struct TilePlanOptions {
     double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
+/// Level-to-model factors within this fraction of an integer are read as that integer (the
+/// plan's scale s snapped accordingly).
+constexpr double kIntegerFactorTolerance = 0.01;
+
+/// A plan without tiles: the level to read and the scales for tiles of `tile_px` (the caller
+/// places its own PlannedTile windows, e.g. fine-tuning samples around annotated regions).
+TilePlan reading_plan(const SlideSource& slide, double model_mpp, double slide_mpp, int tile_px);
+
 /// The grid of tiles covering the region. `keep(level-0 core rectangle)` decides which tiles
 /// are processed (tissue, region of interest); pass nullptr to keep every tile.
 TilePlan plan_tiles(const SlideSource& slide, const TilePlanOptions& options,
