@@ -64,6 +64,19 @@ private:
 
 }  // namespace
 
+std::string model_or_default(const std::string& given) {
+    if (!given.empty()) return given;
+    std::vector<std::string> looked;
+    const std::string found = find_default_model(&looked).string();
+    if (found.empty()) {
+        std::string where;
+        for (const auto& l : looked) where += "\n  " + l;
+        throw IoError("no --model given and the default model was not found; looked in:" + where +
+                      "\n(set MUSE_DEFAULT_MODEL, or pass -m)");
+    }
+    return found;
+}
+
 std::filesystem::path find_default_model(std::vector<std::string>* looked) {
     std::vector<std::filesystem::path> candidates;
     if (const char* env = std::getenv("MUSE_DEFAULT_MODEL"); env && *env) {
@@ -119,17 +132,7 @@ Command add_detect_command(CLI::App& app) {
         "Example:\n"
         "  muse detect samples/CMU-1-Small-Region.svs -o CMU-1-Small-Region.geojson");
     return {cmd, [o] {
-        std::string model_path = o->model;
-        if (model_path.empty()) {
-            std::vector<std::string> looked;
-            model_path = find_default_model(&looked).string();
-            if (model_path.empty()) {
-                std::string where;
-                for (const auto& l : looked) where += "\n  " + l;
-                throw IoError("no --model given and the default model was not found; looked in:" + where +
-                              "\n(set MUSE_DEFAULT_MODEL, or pass -m)");
-            }
-        }
+        const std::string model_path = model_or_default(o->model);
         const Model model = Model::load(model_path);
         const auto slide = open_slide(o->slide);
         if (!o->roi.empty()) o->detect.regions = read_geojson_regions(o->roi);

@@ -16,6 +16,7 @@ namespace {
 // The subcommands, in the order `muse --help` lists them.
 constexpr muse::cli::AddCommand kCommands[] = {
     muse::cli::add_detect_command,
+    muse::cli::add_finetune_command,
     muse::cli::add_import_command,
     muse::cli::add_info_command,
     muse::cli::add_features_command,

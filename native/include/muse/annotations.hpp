@@ -1,11 +1,19 @@
-// Labelled nuclei for training and evaluation: images with classified points.
+// Labelled nuclei for training, fine-tuning and evaluation: fully labelled images, and the
+// regions a user annotated on a slide with classified points.
 //
 //   auto train = muse::read_brca_m2c("../shared/data/brca-m2c", "split_train.txt");
 //   train[0].nuclei[0].class_index;   // 0 lymphocyte, 1 tumour/epithelial, 2 stromal
 //
+//   muse::AnnotationReadOptions o;
+//   o.classes = model.config().classes;
+//   muse::AnnotationSet a = muse::read_qupath_annotations("annotations.geojson", o);
+//   a.regions[0].area;        // level-0 pixels
+//   a.regions[0].nuclei;      // every nucleus of that area, classes indexing a.classes
+//
 // Thread-safety: free functions without shared state.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,5 +46,37 @@ std::vector<LabelledPoint> read_brca_m2c_labels(const std::filesystem::path& pat
 /// 0.5 um/px (20x), the default `mpp`.
 std::vector<LabelledImage> read_brca_m2c(const std::filesystem::path& dir, const std::filesystem::path& split_file,
                                          double mpp = 0.5);
+
+/// A region of a slide that the user annotated completely: every nucleus inside `area` is one
+/// of `nuclei`; proposals inside it that match none of them are background.
+struct AnnotatedRegion {
+    std::string name;                   ///< the annotation's name in QuPath, or "area N" (N from 1, file order)
+    Polygon area;                       ///< level-0 pixels
+    std::vector<LabelledPoint> nuclei;  ///< level-0 pixels; class indices into AnnotationSet::classes
+};
+
+struct AnnotationSet {
+    std::vector<ClassInfo> classes;        ///< the given classes, then new ones in order of first use
+    std::vector<AnnotatedRegion> regions;
+    std::vector<std::string> new_classes;  ///< names added because allow_new_classes was set
+    std::size_t points_outside = 0;        ///< classified points in no annotated area (not used)
+    std::size_t areas_without_points = 0;  ///< areas neither holding points nor named "no nuclei" (not used)
+};
+
+struct AnnotationReadOptions {
+    std::vector<ClassInfo> classes;  ///< the model's classes: point classes map onto these by exact name
+    bool allow_new_classes = false;  ///< unknown names become new classes instead of an error
+};
+
+/// Reads the annotations of a QuPath GeoJSON export (FeatureCollection, Feature, array, or bare
+/// geometry). Areas: Polygon / MultiPolygon annotations (one region per polygon, holes kept);
+/// an area is annotated when it holds at least one classified point, or when its name is
+/// "no nuclei" (any case: a region known to hold none). Points: Point / MultiPoint annotations,
+/// one class per feature, as a string ("Tumor"), an object ({"name", "color"}) or a derived
+/// class ({"names": ["Tumor", "Positive"]} -> "Tumor: Positive"). A point inside several areas
+/// belongs to each. Detections, cells and tiles are ignored. Errors: IoError / CorruptFile
+/// naming the file; InvalidArgument for points without a class, class names the model does
+/// not have (listed, with the model's), or a file with no annotated area.
+AnnotationSet read_qupath_annotations(const std::filesystem::path& path, const AnnotationReadOptions& options);
 
 }  // namespace muse

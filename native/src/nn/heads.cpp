@@ -46,10 +46,15 @@ DetectionHeadImpl::DetectionHeadImpl(std::int64_t feature_dim, std::int64_t num_
 }
 
 DetectionHeadImpl::Output DetectionHeadImpl::forward(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride) {
+    const at::Tensor proposals = proposal_grid(tile_px, stride).to(dense.device());
+    return forward_features(sample_features(dense, proposals, tile_px), proposals, stride);
+}
+
+DetectionHeadImpl::Output DetectionHeadImpl::forward_features(const at::Tensor& features, const at::Tensor& proposals,
+                                                              std::int64_t stride) {
     Output out;
-    out.proposals = proposal_grid(tile_px, stride).to(dense.device());
-    at::Tensor features = sample_features(dense, out.proposals, tile_px);  // [B, N, C]
-    out.points = out.proposals.unsqueeze(0) + reg->forward(features) * static_cast<double>(stride);
+    out.proposals = proposals;
+    out.points = proposals.unsqueeze(0) + reg->forward(features) * static_cast<double>(stride);
     out.logits = type->forward(features);
     return out;
 }

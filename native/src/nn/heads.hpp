@@ -37,6 +37,10 @@ struct DetectionHeadImpl : torch::nn::Module {
     /// Runs both heads at the proposal grid of stride `stride` on tiles of side `tile_px`.
     Output forward(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride);
 
+    /// Both heads on features already sampled at `proposals` ([B, N, C] and [N, 2]), e.g.
+    /// features cached once while the backbone is frozen.
+    Output forward_features(const at::Tensor& features, const at::Tensor& proposals, std::int64_t stride);
+
     /// H_type on features [..., C]: logits [..., K + 1] (classification at given points).
     at::Tensor classify(const at::Tensor& features);
 

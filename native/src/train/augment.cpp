@@ -73,16 +73,32 @@ TrainingTile make_training_tile(const LabelledImage& image, const AugmentOptions
         const double x = (p.x - x0 + 0.5) * f - 0.5, y = (p.y - y0 + 0.5) * f - 0.5;
         if (x >= 0 && y >= 0 && x <= s - 1 && y <= s - 1) tile.nuclei.push_back({x, y, p.class_index});
     }
-    if (o.flips && std::uniform_int_distribution<int>(0, 1)(rng)) rgb = flip_tile(rgb, true, tile.nuclei);
-    if (o.flips && std::uniform_int_distribution<int>(0, 1)(rng)) rgb = flip_tile(rgb, false, tile.nuclei);
-    if (o.rotations) rgb = rotate_tile(rgb, std::uniform_int_distribution<int>(0, 3)(rng), tile.nuclei);
+    augment_tile(rgb, tile.nuclei, nullptr, o, rng);
+    tile.rgb = rgb;
+    return tile;
+}
+
+void augment_tile(at::Tensor& rgb, std::vector<LabelledPoint>& nuclei, at::Tensor* grid, const AugmentOptions& o,
+                  std::mt19937_64& rng) {
+    std::vector<LabelledPoint> none;
+    if (o.flips && std::uniform_int_distribution<int>(0, 1)(rng)) {
+        rgb = flip_tile(rgb, true, nuclei);
+        if (grid) *grid = flip_tile(*grid, true, none);
+    }
+    if (o.flips && std::uniform_int_distribution<int>(0, 1)(rng)) {
+        rgb = flip_tile(rgb, false, nuclei);
+        if (grid) *grid = flip_tile(*grid, false, none);
+    }
+    if (o.rotations) {
+        const int turns = std::uniform_int_distribution<int>(0, 3)(rng);
+        rgb = rotate_tile(rgb, turns, nuclei);
+        if (grid) *grid = rotate_tile(*grid, turns, none);
+    }
     if (o.colour_jitter > 0) {
         at::Tensor f32 = rgb.to(at::kFloat);
         jitter_colours(f32, o.colour_jitter, rng);
         rgb = f32.clamp_(0, 255).round_().to(at::kByte).contiguous();
     }
-    tile.rgb = rgb;
-    return tile;
 }
 
 }  // namespace muse::train

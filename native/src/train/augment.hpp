@@ -27,6 +27,12 @@ struct TrainingTile {
     std::vector<LabelledPoint> nuclei;  ///< tile pixels; only those inside the tile
 };
 
+/// The random flips, quarter turns and colour jitter of a training tile, in place: `rgb`
+/// ([S, S, 3] uint8), its `nuclei` (tile pixels) and, when given, a per-proposal map `grid`
+/// ([G, G], any dtype) that turns with the tile (the proposal grid is symmetric under them).
+void augment_tile(at::Tensor& rgb, std::vector<LabelledPoint>& nuclei, at::Tensor* grid, const AugmentOptions& options,
+                  std::mt19937_64& rng);
+
 /// A random training tile of `image`. Window parts outside the image are white (glass).
 TrainingTile make_training_tile(const LabelledImage& image, const AugmentOptions& options, std::mt19937_64& rng);
 

@@ -31,16 +31,28 @@ std::vector<std::pair<int, int>> match_proposals(const at::Tensor& points, const
 }
 
 DetectionLoss detection_loss(const at::Tensor& points, const at::Tensor& logits,
-                             const std::vector<std::vector<LabelledPoint>>& nuclei, const LossWeights& w) {
+                             const std::vector<std::vector<LabelledPoint>>& nuclei, const LossWeights& w,
+                             const at::Tensor& in_region) {
     const std::int64_t batch = logits.size(0), n = logits.size(1), k = logits.size(2) - 1;
-    at::Tensor target = at::full({batch, n}, k, at::kLong);  // background unless matched
+    constexpr std::int64_t kIgnore = -100;  // cross_entropy's ignore_index
+    const bool partial = in_region.defined();
+    const at::Tensor region = partial ? in_region.to(at::kBool).reshape({batch, n}).contiguous() : at::Tensor();
+    // Background unless matched; outside the annotated region not part of L_type.
+    at::Tensor target = partial ? at::where(region, at::full({batch, n}, k, at::kLong), at::full({batch, n}, kIgnore, at::kLong))
+                                : at::full({batch, n}, k, at::kLong);
     auto target_of = target.accessor<std::int64_t, 2>();
     std::vector<std::int64_t> flat_index;
     std::vector<float> matched_xy;
     const at::Tensor probs = logits.detach().softmax(-1);
     for (std::int64_t b = 0; b < batch; ++b) {
         const auto& tile_nuclei = nuclei.at(static_cast<std::size_t>(b));
-        for (const auto& [g, j] : match_proposals(points[b], probs[b], tile_nuclei, w.match_distance)) {
+        // Candidates: the region's proposals (all of them without a region).
+        const at::Tensor candidates = partial ? region[b].nonzero().reshape({-1}) : at::Tensor();
+        if (partial && candidates.numel() == 0) continue;
+        const at::Tensor cand_points = partial ? points[b].index_select(0, candidates) : points[b];
+        const at::Tensor cand_probs = partial ? probs[b].index_select(0, candidates) : probs[b];
+        for (const auto& [g, c] : match_proposals(cand_points, cand_probs, tile_nuclei, w.match_distance)) {
+            const std::int64_t j = partial ? candidates[c].item<std::int64_t>() : c;
             target_of[b][j] = tile_nuclei[g].class_index;
             flat_index.push_back(b * n + j);
             matched_xy.push_back(static_cast<float>(tile_nuclei[g].x));
@@ -50,8 +62,12 @@ DetectionLoss detection_loss(const at::Tensor& points, const at::Tensor& logits,
     at::Tensor class_weights = at::ones({k + 1});
     class_weights[k] = w.background;
     DetectionLoss out;
-    at::Tensor ce = at::cross_entropy_loss(logits.reshape({-1, k + 1}), target.reshape({-1}), class_weights);
+    const bool any_annotated = !partial || region.any().item<bool>();
+    at::Tensor ce = any_annotated
+                        ? at::cross_entropy_loss(logits.reshape({-1, k + 1}), target.reshape({-1}), class_weights)
+                        : at::zeros({}, logits.options());
     at::Tensor reg = at::zeros({}, logits.options());
+    at::Tensor cons = at::zeros({}, logits.options());
     out.matched = static_cast<std::int64_t>(flat_index.size());
     if (out.matched > 0) {
         const at::Tensor idx = at::from_blob(flat_index.data(), {out.matched}, at::kLong).clone();
@@ -59,9 +75,21 @@ DetectionLoss detection_loss(const at::Tensor& points, const at::Tensor& logits,
         const at::Tensor pred = points.reshape({-1, 2}).index_select(0, idx);
         reg = (pred - gt).pow(2).sum(1).mean();  // squared pixel distance per matched nucleus
     }
+    if (partial) {
+        // Pseudo-labels: outside the region, proposals whose best nucleus class is confident.
+        const auto [best_prob, best_class] = probs.narrow(2, 0, k).max(2);
+        const at::Tensor pseudo = at::logical_and(region.logical_not(), best_prob >= w.cons_threshold);
+        out.pseudo_labels = pseudo.sum().item<std::int64_t>();
+        if (out.pseudo_labels > 0) {
+            const at::Tensor pseudo_target = at::where(pseudo, best_class, at::full_like(best_class, kIgnore));
+            cons = at::cross_entropy_loss(logits.reshape({-1, k + 1}), pseudo_target.reshape({-1}));
+        }
+    }
     out.total = ce * w.type + reg * w.reg;
+    if (partial && w.cons > 0) out.total = out.total + cons * w.cons;
     out.type = ce.detach();
     out.reg = reg.detach();
+    out.cons = cons.detach();
     return out;
 }
 

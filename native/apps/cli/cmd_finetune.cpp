@@ -1,0 +1,176 @@
+// `muse finetune`: adapt a detection model to a user's annotated regions (LFoV semi-supervised).
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "muse/errors.hpp"
+#include "muse/files.hpp"
+#include "muse/finetune.hpp"
+
+namespace muse::cli {
+namespace {
+
+/// BRCA-M2C images as slides with one annotated square each (the rest unlabelled): the
+/// simulation of a user that muse's evidence uses. The square's side is `fraction` of the
+/// image's shorter side, at a random position drawn from `seed`.
+std::vector<FinetuneSlide> simulated_annotations(const std::string& dataset, const std::string& split, double mpp,
+                                                 double fraction, std::uint64_t seed, std::int64_t& nuclei) {
+    std::vector<FinetuneSlide> out;
+    std::mt19937_64 rng(seed);
+    for (const auto& img : read_brca_m2c(dataset, split, mpp)) {
+        FinetuneSlide s;
+        const std::filesystem::path file = std::filesystem::path(dataset) / "images" / (img.name + ".png");
+        s.slide = open_slide(file);
+        s.mpp = img.mpp;
+        const int w = img.image.width, h = img.image.height;
+        const int side = std::max(16, static_cast<int>(fraction * std::min(w, h)));
+        const int x0 = std::uniform_int_distribution<int>(0, w - side)(rng);
+        const int y0 = std::uniform_int_distribution<int>(0, h - side)(rng);
+        AnnotatedRegion r;
+        r.name = img.name;
+        r.area.outer = {{double(x0), double(y0)}, {double(x0 + side), double(y0)}, {double(x0 + side), double(y0 + side)},
+                        {double(x0), double(y0 + side)}};
+        for (const auto& n : img.nuclei) {
+            if (r.area.contains(n.x, n.y)) r.nuclei.push_back(n);
+        }
+        nuclei += static_cast<std::int64_t>(r.nuclei.size());
+        s.regions.push_back(std::move(r));
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace
+
+Command add_finetune_command(CLI::App& app) {
+    struct Options {
+        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint;
+        std::vector<std::string> slides, annotations;
+        double mpp = 0.0, fraction = 0.5;
+        bool new_classes = false, no_lfov = false;
+        FinetuneOptions ft;
+    };
+    auto o = std::make_shared<Options>();
+    CLI::App* cmd = app.add_subcommand("finetune", "Fine-tune a detection model on annotated regions (LFoV semi-supervised)");
+    cmd->add_option("-m,--model", o->model, "Base model (.muse with heads); default: the bundled default model")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--slide", o->slides, "Slide or image with annotations (repeat, paired with --annotations)");
+    cmd->add_option("--annotations", o->annotations, "QuPath GeoJSON export of that slide's annotations (repeat)");
+    cmd->add_option("--dataset", o->dataset, "Instead: a BRCA-M2C-layout folder, one annotated square per image (simulation)")
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--split", o->split, "With --dataset: the images to use")->capture_default_str();
+    cmd->add_option("--annotated-fraction", o->fraction, "With --dataset: the square's side over the image's side")
+        ->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "The fine-tuned model file to write (never the base model)")->required();
+    cmd->add_option("--mpp", o->mpp, "Level-0 um/px of the slides (default: from the files)");
+    cmd->add_option("--mode", o->mode, "full: every weight; decoder: backbone frozen; heads: only the heads, fast")
+        ->check(CLI::IsMember({"full", "decoder", "heads"}))
+        ->capture_default_str();
+    cmd->add_option("--epochs", o->ft.epochs, "Passes over the annotated regions")->capture_default_str();
+    cmd->add_option("--batch", o->ft.batch, "Samples per optimiser step")->capture_default_str();
+    cmd->add_option("--sample-px", o->ft.sample_px, "LFoV sample side at the model's resolution (multiple of 32)")
+        ->capture_default_str();
+    cmd->add_flag("--no-lfov", o->no_lfov, "Train on the annotated squares only, without their surroundings");
+    cmd->add_option("--lr", o->ft.lr, "Adam learning rate at the start")->capture_default_str();
+    cmd->add_option("--lr-min", o->ft.lr_min, "Learning rate at the end of the cosine schedule")->capture_default_str();
+    cmd->add_option("--reg-weight", o->ft.reg_weight, "lambda_reg: weight of the coordinate loss")->capture_default_str();
+    cmd->add_option("--type-weight", o->ft.type_weight, "lambda_type: weight of the class loss")->capture_default_str();
+    cmd->add_option("--cons-weight", o->ft.cons_weight, "lambda_cons at the end of its ramp (0 = no pseudo-labels)")
+        ->capture_default_str();
+    cmd->add_option("--cons-threshold", o->ft.cons_threshold, "Confidence a pseudo-label needs")->capture_default_str();
+    cmd->add_option("--colour-jitter", o->ft.colour_jitter, "Colour jitter amount")->capture_default_str();
+    cmd->add_option("--seed", o->ft.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
+    cmd->add_flag("--new-classes", o->new_classes, "Point classes the model lacks become new classes (else an error)");
+    cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file, written after every epoch (default: OUTPUT.ckpt)");
+    cmd->add_flag("--resume", o->ft.resume, "Continue an interrupted run from its checkpoint (same options)");
+    cmd->add_option("--report", o->report, "Write the fine-tuning history as JSON");
+    cmd->footer(
+        "Grows each annotated region to a large square of the slide (--sample-px at the model's\n"
+        "resolution) with the region at a random place inside it. Inside the region the clicked nuclei\n"
+        "train both heads (every other proposal there is background); outside it, the model's own\n"
+        "confident predictions (>= --cons-threshold) train the class head with a weight that ramps from\n"
+        "0 to --cons-weight. An area counts as annotated when it holds classified points, or when it is\n"
+        "named 'no nuclei'. Ctrl-C stops; --resume continues to the same result.\n\n"
+        "Examples:\n"
+        "  muse finetune --slide slide.svs --annotations slide-annotations.geojson --mode heads -o my.muse\n"
+        "  muse finetune --dataset ../shared/data/brca-m2c --epochs 20 -o sim.muse");
+    return {cmd, [o] {
+        if (o->dataset.empty() == o->slides.empty()) throw InvalidArgument("give --slide/--annotations pairs, or --dataset");
+        if (o->slides.size() != o->annotations.size()) {
+            throw InvalidArgument("give one --annotations file per --slide (" + std::to_string(o->slides.size()) +
+                                  " slides, " + std::to_string(o->annotations.size()) + " annotation files)");
+        }
+        const std::string model_path = model_or_default(o->model);
+        if (std::filesystem::exists(o->output) && std::filesystem::equivalent(o->output, model_path)) {
+            throw InvalidArgument("-o would overwrite the base model '" + model_path + "': choose another file");
+        }
+        const Model base = Model::load(model_path);
+        o->ft.mode = parse_finetune_mode(o->mode);
+        o->ft.lfov = !o->no_lfov;
+        o->ft.checkpoint = o->checkpoint.empty() ? o->output + ".ckpt" : o->checkpoint;
+
+        std::vector<FinetuneSlide> data;
+        std::vector<ClassInfo> classes = base.config().classes;
+        std::int64_t nuclei = 0;
+        nlohmann::json sources = nlohmann::json::array();
+        if (!o->dataset.empty()) {
+            data = simulated_annotations(o->dataset, o->split, o->mpp > 0 ? o->mpp : 0.5, o->fraction, o->ft.seed, nuclei);
+            sources.push_back({{"dataset", o->dataset}, {"split", o->split}, {"annotated_fraction", o->fraction}});
+        } else {
+            for (std::size_t i = 0; i < o->slides.size(); ++i) {
+                AnnotationReadOptions ro;
+                ro.classes = classes;
+                ro.allow_new_classes = o->new_classes;
+                AnnotationSet a = read_qupath_annotations(o->annotations[i], ro);
+                classes = a.classes;
+                FinetuneSlide s;
+                s.slide = open_slide(o->slides[i]);
+                s.mpp = o->mpp;
+                for (const auto& r : a.regions) nuclei += static_cast<std::int64_t>(r.nuclei.size());
+                if (a.points_outside || a.areas_without_points) {
+                    status(o->annotations[i] + ": " + std::to_string(a.points_outside) + " point(s) outside every area and " +
+                           std::to_string(a.areas_without_points) + " area(s) without points are not used");
+                }
+                s.regions = std::move(a.regions);
+                sources.push_back({{"slide", o->slides[i]}, {"annotations", o->annotations[i]}});
+                data.push_back(std::move(s));
+            }
+        }
+        o->ft.provenance_json = nlohmann::json({{"base_model_file", model_path}, {"data", sources}}).dump();
+        std::size_t regions = 0;
+        for (const auto& d : data) regions += d.regions.size();
+        status("fine-tuning " + model_path + " (" + base.config().arch + ", mode " + o->mode + ") on " +
+               std::to_string(regions) + " annotated regions with " + std::to_string(nuclei) + " nuclei, " +
+               std::to_string(o->ft.epochs) + " epochs" + (o->ft.resume ? ", resuming" : ""));
+
+        auto last = std::chrono::steady_clock::now();
+        InterruptibleProgress progress([&last](const ProgressUpdate& u) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last < std::chrono::seconds(5) && u.done != u.total) return;
+            last = now;
+            status("  " + std::to_string(u.done) + "/" + std::to_string(u.total) + " " + u.unit + ": " + u.message);
+        });
+        const FinetuneResult r = finetune(base, classes, data, o->ft, progress.get(), [&](const FinetuneEpoch& e) {
+            char line[256];
+            std::snprintf(line, sizeof line,
+                          "epoch %3d/%d  loss %.4f (type %.4f, reg %.2f, cons %.4f x %.3f, %lld pseudo-labels)  lr %.2e  %.1f s",
+                          e.epoch, o->ft.epochs, e.loss, e.loss_type, e.loss_reg, e.loss_cons, e.lambda_cons,
+                          static_cast<long long>(e.pseudo_labels), e.lr, e.seconds);
+            status(line);
+        });
+        r.model.save(o->output);
+        status("wrote " + o->output + (r.cache_seconds > 0 ? " (features cached in " + std::to_string(r.cache_seconds).substr(0, 4) + " s)" : ""));
+        if (!o->report.empty()) {
+            write_file_atomically(o->report, nlohmann::json::parse(r.model.config().provenance_json).dump(2) + "\n");
+        }
+        std::error_code ignored;
+        std::filesystem::remove(o->ft.checkpoint, ignored);  // the finished model supersedes it
+    }};
+}
+
+}  // namespace muse::cli

@@ -1,0 +1,106 @@
+// Fine-tuning a detection model on a user's annotations, the MUSE paper's LFoV semi-supervised
+// way: each annotated region is grown to a large field of view with the region at a random
+// offset; inside the region the labelled nuclei give L_reg + L_type; outside it, the model's
+// own confident predictions are pseudo-labels for L_cons, whose weight ramps up over training.
+//
+//   muse::Model base = muse::Model::load("models/muse-default.muse");
+//   muse::AnnotationReadOptions ro;
+//   ro.classes = base.config().classes;
+//   muse::AnnotationSet a = muse::read_qupath_annotations("annotations.geojson", ro);
+//   muse::FinetuneSlide s{muse::open_slide("slide.svs"), 0.0, a.regions};
+//   muse::FinetuneOptions o;
+//   o.mode = muse::FinetuneMode::Heads;          // fast: backbone frozen, features cached
+//   muse::FinetuneResult r = muse::finetune(base, a.classes, {s}, o);
+//   r.model.save("my-model.muse");
+//
+// Deterministic for a seed and a thread count; with a checkpoint file, an interrupted run
+// resumed with the same options ends with the same weights as an uninterrupted one.
+// Thread-safety: one fine-tuning per call; the slides must allow concurrent reads (all do).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "muse/annotations.hpp"
+#include "muse/model.hpp"
+#include "muse/progress.hpp"
+#include "muse/slide.hpp"
+
+namespace muse {
+
+enum class FinetuneMode {
+    Full,     ///< every weight trains
+    Decoder,  ///< the backbone (encoder.encoder.*) is frozen; reassembly, decoder and heads train
+    Heads,    ///< only the heads train, on features computed once per region (fast on a CPU)
+};
+
+/// "full" | "decoder" | "heads"; InvalidArgument otherwise.
+FinetuneMode parse_finetune_mode(const std::string& name);
+std::string to_string(FinetuneMode mode);
+
+struct FinetuneOptions {
+    FinetuneMode mode = FinetuneMode::Full;
+    int epochs = 30;            ///< passes over the regions, one sample per region each
+    int batch = 4;              ///< samples per optimiser step (paper: 4; gradients accumulated)
+    int sample_px = 1024;       ///< LFoV sample side at the model's MPP (paper: 1024), multiple of 32
+    bool lfov = true;           ///< false: samples are the regions' own squares (no surroundings)
+    double lr = 1e-4;           ///< Adam, cosine schedule to lr_min (paper: 1e-4 -> 1e-5)
+    double lr_min = 1e-5;
+    double weight_decay = 0.0;
+    double reg_weight = 5e-3;   ///< lambda_reg (paper)
+    double type_weight = 1.0;   ///< lambda_type (paper)
+    double cons_weight = 0.1;   ///< lambda_cons at the end of its ramp (paper: 0.1); 0 = no L_cons
+    double cons_threshold = 0.9;         ///< pseudo-label confidence (best nucleus class probability)
+    double background_weight = 0.5;      ///< CE weight of the background class
+    double match_distance_weight = 0.05; ///< matching cost per pixel
+    bool flips = true;
+    bool rotations = true;
+    double colour_jitter = 0.1;
+    std::uint64_t seed = 1;
+    std::filesystem::path checkpoint;    ///< when set: weights, optimiser state and history after every epoch (atomic)
+    bool resume = false;                 ///< continue from `checkpoint` (same options required)
+    std::string provenance_json = "{}";  ///< what the caller wants recorded (data files, ...)
+
+    void validate() const;  ///< throws InvalidArgument naming the bad field
+};
+
+/// lambda_cons of `epoch` (0-based) of `epochs`: max x (1 - cos(pi e / (epochs - 1))) / 2,
+/// 0 at the first epoch and `max` at the last (the paper's 1 - cos(pi i / N) ramp).
+double cons_ramp(int epoch, int epochs, double max);
+
+/// Annotated regions of one slide.
+struct FinetuneSlide {
+    std::shared_ptr<const SlideSource> slide;
+    double mpp = 0.0;                     ///< level-0 um/px; 0 = from the slide (an error if unknown)
+    std::vector<AnnotatedRegion> regions; ///< level-0 pixels
+};
+
+struct FinetuneEpoch {
+    int epoch = 0;  ///< 1-based
+    double loss = 0, loss_type = 0, loss_reg = 0, loss_cons = 0;  ///< means over the epoch's samples
+    double lambda_cons = 0, lr = 0, seconds = 0;
+    std::int64_t pseudo_labels = 0;  ///< pseudo-labelled proposals over the epoch
+};
+
+struct FinetuneResult {
+    Model model;
+    std::vector<FinetuneEpoch> history;
+    int resumed_after_epoch = 0;      ///< 0 when the run started afresh
+    std::int64_t regions = 0, nuclei = 0;
+    double cache_seconds = 0;         ///< FinetuneMode::Heads: computing the features once
+};
+
+/// Fine-tunes `base` (a model with heads) on the regions of `data`. `classes` are the
+/// annotation's classes: the base model's, possibly followed by new ones (the type head then
+/// grows; the old classes keep their weights). Progress: one unit per sample with the loss
+/// terms and an ETA; cancel -> muse::Cancelled (the checkpoint keeps the finished epochs).
+/// The result carries provenance: the base model's, the options, the data, the history.
+FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes, const std::vector<FinetuneSlide>& data,
+                        const FinetuneOptions& options, const Progress& progress = Progress(),
+                        const std::function<void(const FinetuneEpoch&)>& on_epoch = {});
+
+}  // namespace muse

@@ -1,0 +1,110 @@
+// GeoJSON coordinates -> points and polygons, shared by the region and annotation readers.
+#include "io/geojson_geometry.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "muse/errors.hpp"
+
+namespace muse::io {
+namespace {
+
+using nlohmann::json;
+
+Point position_of(const json& p, const std::string& where) {
+    if (!p.is_array() || p.size() < 2 || !p[0].is_number() || !p[1].is_number()) {
+        throw CorruptFile(where + ": a position is not [x, y]");
+    }
+    return {p[0].get<double>(), p[1].get<double>()};
+}
+
+std::vector<Point> ring_of(const json& coords, const std::string& where) {
+    if (!coords.is_array()) throw CorruptFile(where + ": a polygon ring is not an array of positions");
+    std::vector<Point> ring;
+    for (const auto& p : coords) ring.push_back(position_of(p, where));
+    if (ring.size() >= 2 && ring.front().x == ring.back().x && ring.front().y == ring.back().y) ring.pop_back();
+    if (ring.size() < 3) throw CorruptFile(where + ": a polygon ring has fewer than 3 distinct positions");
+    return ring;
+}
+
+void collect_features(const json& node, std::vector<json>& out) {
+    if (node.is_array()) {
+        for (const auto& item : node) collect_features(item, out);
+        return;
+    }
+    if (!node.is_object()) return;
+    const std::string type = node.value("type", "");
+    if (type == "FeatureCollection") {
+        collect_features(node.value("features", json::array()), out);
+    } else if (type == "Feature") {
+        out.push_back(node);
+    } else if (!type.empty()) {  // a bare geometry
+        out.push_back(json{{"type", "Feature"}, {"geometry", node}, {"properties", json::object()}});
+    }
+}
+
+}  // namespace
+
+json read_json_file(const std::filesystem::path& path) {
+    const std::string where = "'" + path.string() + "'";
+    std::ifstream in(path);
+    if (!in) throw IoError("cannot open " + where + ": " + std::strerror(errno));
+    try {
+        return json::parse(in);
+    } catch (const json::exception& e) {
+        throw CorruptFile(where + " is not valid JSON: " + e.what());
+    }
+}
+
+Polygon polygon_of(const json& rings, const std::string& where) {
+    if (!rings.is_array() || rings.empty()) throw CorruptFile(where + ": a Polygon has no rings");
+    Polygon poly;
+    poly.outer = ring_of(rings[0], where);
+    for (std::size_t i = 1; i < rings.size(); ++i) poly.holes.push_back(ring_of(rings[i], where));
+    return poly;
+}
+
+std::vector<Polygon> polygons_of_geometry(const json& geometry, const std::string& where) {
+    std::vector<Polygon> out;
+    if (!geometry.is_object()) return out;
+    const std::string type = geometry.value("type", "");
+    if (type == "Polygon") {
+        out.push_back(polygon_of(geometry.value("coordinates", json()), where));
+    } else if (type == "MultiPolygon") {
+        const json coords = geometry.value("coordinates", json::array());
+        if (!coords.is_array()) throw CorruptFile(where + ": a MultiPolygon's coordinates are not an array");
+        for (const auto& rings : coords) out.push_back(polygon_of(rings, where));
+    } else if (type == "GeometryCollection") {
+        for (const auto& g : geometry.value("geometries", json::array())) {
+            for (auto& p : polygons_of_geometry(g, where)) out.push_back(std::move(p));
+        }
+    }
+    return out;
+}
+
+std::vector<Point> points_of_geometry(const json& geometry, const std::string& where) {
+    std::vector<Point> out;
+    if (!geometry.is_object()) return out;
+    const std::string type = geometry.value("type", "");
+    if (type == "Point") {
+        out.push_back(position_of(geometry.value("coordinates", json()), where));
+    } else if (type == "MultiPoint") {
+        const json coords = geometry.value("coordinates", json::array());
+        if (!coords.is_array()) throw CorruptFile(where + ": a MultiPoint's coordinates are not an array");
+        for (const auto& p : coords) out.push_back(position_of(p, where));
+    } else if (type == "GeometryCollection") {
+        for (const auto& g : geometry.value("geometries", json::array())) {
+            for (const auto& p : points_of_geometry(g, where)) out.push_back(p);
+        }
+    }
+    return out;
+}
+
+std::vector<json> features_of(const json& doc) {
+    std::vector<json> out;
+    collect_features(doc, out);
+    return out;
+}
+
+}  // namespace muse::io

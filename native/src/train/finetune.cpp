@@ -1,0 +1,395 @@
+// The LFoV semi-supervised fine-tuning loop: samples around annotated regions -> network +
+// heads -> L_reg + L_type inside the regions, L_cons on confident pseudo-labels outside ->
+// Adam with a cosine schedule; per-epoch checkpoints that a resumed run continues exactly.
+#include "muse/finetune.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <torch/optim/adam.h>
+
+#include "detect/tile_plan.hpp"
+#include "model/model_file.hpp"
+#include "model/network.hpp"
+#include "model/weights.hpp"
+#include "muse/errors.hpp"
+#include "muse/version.hpp"
+#include "train/adam_state.hpp"
+#include "train/detection_loss.hpp"
+#include "train/lfov_sampler.hpp"
+
+namespace muse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+const double kPi = std::acos(-1.0);
+constexpr const char* kAdamPrefix = "finetune.adam.";
+constexpr const char* kCheckpointKey = "finetune_checkpoint";
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+/// The options that determine the weights (what a resumed run must share with the first).
+json options_json(const FinetuneOptions& o) {
+    return {{"mode", to_string(o.mode)},
+            {"epochs", o.epochs},
+            {"batch", o.batch},
+            {"sample_px", o.sample_px},
+            {"lfov", o.lfov},
+            {"lr", o.lr},
+            {"lr_min", o.lr_min},
+            {"weight_decay", o.weight_decay},
+            {"reg_weight", o.reg_weight},
+            {"type_weight", o.type_weight},
+            {"cons_weight", o.cons_weight},
+            {"cons_threshold", o.cons_threshold},
+            {"background_weight", o.background_weight},
+            {"match_distance_weight", o.match_distance_weight},
+            {"flips", o.flips},
+            {"rotations", o.rotations},
+            {"colour_jitter", o.colour_jitter},
+            {"seed", o.seed}};
+}
+
+json epoch_json(const FinetuneEpoch& e) {
+    return {{"epoch", e.epoch},   {"loss", e.loss},       {"loss_type", e.loss_type},
+            {"loss_reg", e.loss_reg}, {"loss_cons", e.loss_cons}, {"lambda_cons", e.lambda_cons},
+            {"lr", e.lr},         {"seconds", e.seconds}, {"pseudo_labels", e.pseudo_labels}};
+}
+
+FinetuneEpoch epoch_from_json(const json& j) {
+    FinetuneEpoch e;
+    e.epoch = j.at("epoch").get<int>();
+    e.loss = j.at("loss").get<double>();
+    e.loss_type = j.at("loss_type").get<double>();
+    e.loss_reg = j.at("loss_reg").get<double>();
+    e.loss_cons = j.at("loss_cons").get<double>();
+    e.lambda_cons = j.at("lambda_cons").get<double>();
+    e.lr = j.at("lr").get<double>();
+    e.seconds = j.at("seconds").get<double>();
+    e.pseudo_labels = j.at("pseudo_labels").get<std::int64_t>();
+    return e;
+}
+
+/// The base weights with H_type's output grown from K + 1 to K' + 1 rows: the old classes keep
+/// their rows, background moves to the end, new classes start from `fresh`'s rows.
+model::NamedTensors grow_type_head(model::NamedTensors weights, const model::NamedTensors& fresh, std::int64_t old_k,
+                                   std::int64_t new_k) {
+    for (const char* name : {"head.type.4.weight", "head.type.4.bias"}) {
+        const at::Tensor old_t = weights.at(name);
+        at::Tensor grown = fresh.at(name).detach().clone();
+        grown.narrow(0, 0, old_k).copy_(old_t.narrow(0, 0, old_k));
+        grown.narrow(0, new_k, 1).copy_(old_t.narrow(0, old_k, 1));
+        weights[name] = grown;
+    }
+    return weights;
+}
+
+model::NamedTensors snapshot(const torch::nn::Module& net) {
+    model::NamedTensors copy;
+    for (const auto& [name, t] : model::weights_of(net)) copy[name] = t.detach().clone();
+    return copy;
+}
+
+struct RegionRef {
+    std::size_t slide = 0, region = 0;
+};
+
+/// Heads mode: the features at the proposals of one fixed sample per region.
+struct CachedSample {
+    at::Tensor features;   ///< [1, N, C]
+    at::Tensor proposals;  ///< [N, 2]
+    at::Tensor in_region;  ///< [1, N] bool
+    std::vector<LabelledPoint> nuclei;
+};
+
+}  // namespace
+
+FinetuneMode parse_finetune_mode(const std::string& name) {
+    if (name == "full") return FinetuneMode::Full;
+    if (name == "decoder") return FinetuneMode::Decoder;
+    if (name == "heads") return FinetuneMode::Heads;
+    throw InvalidArgument("unknown fine-tuning mode '" + name + "' (known: full, decoder, heads)");
+}
+
+std::string to_string(FinetuneMode mode) {
+    switch (mode) {
+        case FinetuneMode::Full: return "full";
+        case FinetuneMode::Decoder: return "decoder";
+        case FinetuneMode::Heads: return "heads";
+    }
+    return "?";
+}
+
+double cons_ramp(int epoch, int epochs, double max) {
+    if (epochs <= 1) return max;
+    return max * (1.0 - std::cos(kPi * static_cast<double>(epoch) / static_cast<double>(epochs - 1))) / 2.0;
+}
+
+void FinetuneOptions::validate() const {
+    auto require = [](bool ok, const std::string& what) {
+        if (!ok) throw InvalidArgument(what);
+    };
+    require(epochs >= 1, "epochs must be at least 1, got " + std::to_string(epochs));
+    require(batch >= 1, "batch must be at least 1, got " + std::to_string(batch));
+    require(sample_px >= 32 && sample_px % 32 == 0, "sample_px must be a positive multiple of 32, got " + std::to_string(sample_px));
+    require(lr > 0 && lr_min >= 0 && lr_min <= lr, "the learning rates must satisfy 0 <= lr_min <= lr and lr > 0");
+    require(weight_decay >= 0, "weight_decay must be >= 0");
+    require(reg_weight >= 0 && type_weight > 0 && cons_weight >= 0, "reg_weight and cons_weight must be >= 0, type_weight > 0");
+    require(cons_threshold > 0 && cons_threshold <= 1, "cons_threshold must be in (0, 1]");
+    require(background_weight > 0, "background_weight must be > 0");
+    require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
+    require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
+    require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
+}
+
+FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes, const std::vector<FinetuneSlide>& data,
+                        const FinetuneOptions& o, const Progress& progress,
+                        const std::function<void(const FinetuneEpoch&)>& on_epoch) {
+    o.validate();
+    const ModelConfig& base_config = base.config();
+    if (!base_config.has_heads()) {
+        throw InvalidArgument("fine-tuning needs a model with detection heads (a detection model such as the default "
+                              "model, or one made by muse train); an imported backbone has none");
+    }
+    if (classes.size() < base_config.classes.size()) throw InvalidArgument("fewer classes than the base model has");
+    for (std::size_t i = 0; i < base_config.classes.size(); ++i) {
+        if (classes[i].name != base_config.classes[i].name) {
+            throw InvalidArgument("the classes must start with the base model's, in its order ('" +
+                                  base_config.classes[i].name + "' expected, '" + classes[i].name + "' given)");
+        }
+    }
+    ModelConfig config = base_config;
+    config.classes = classes;
+    const int stride = config.detection.proposal_stride_px;
+
+    FinetuneResult result{base, {}, 0, 0, 0, 0.0};
+    std::vector<RegionRef> refs;
+    std::vector<detect::TilePlan> plans;
+    for (std::size_t s = 0; s < data.size(); ++s) {
+        const auto& d = data[s];
+        if (!d.slide) throw InvalidArgument("fine-tuning slide " + std::to_string(s + 1) + " is missing");
+        const double mpp = d.mpp > 0 ? d.mpp : d.slide->mpp();
+        if (!(mpp > 0)) {
+            throw InvalidArgument("slide '" + d.slide->path().string() +
+                                  "' does not say its resolution (MPP); give it (--mpp)");
+        }
+        plans.push_back(detect::reading_plan(*d.slide, config.mpp, mpp, 32));
+        for (std::size_t r = 0; r < d.regions.size(); ++r) {
+            for (const auto& n : d.regions[r].nuclei) {
+                if (n.class_index < 0 || static_cast<std::size_t>(n.class_index) >= classes.size()) {
+                    throw InvalidArgument("region '" + d.regions[r].name + "' has a nucleus of class " +
+                                          std::to_string(n.class_index) + " but there are " +
+                                          std::to_string(classes.size()) + " classes");
+                }
+            }
+            refs.push_back({s, r});
+            result.nuclei += static_cast<std::int64_t>(d.regions[r].nuclei.size());
+        }
+    }
+    if (refs.empty()) throw InvalidArgument("fine-tuning needs at least one annotated region");
+    result.regions = static_cast<std::int64_t>(refs.size());
+
+    // The network: the base weights, the type head grown for new classes.
+    at::manual_seed(o.seed);
+    model::Network network = model::build_network(config);
+    model::NamedTensors init = base.state_dict();
+    if (classes.size() > base_config.classes.size()) {
+        init = grow_type_head(std::move(init), model::weights_of(*network.net),
+                              static_cast<std::int64_t>(base_config.classes.size()), static_cast<std::int64_t>(classes.size()));
+    }
+    model::load_weights(*network.net, init, "the base model");
+
+    train::NamedParameters trainable;
+    std::vector<at::Tensor> trainable_tensors;
+    for (auto& p : network.net->named_parameters()) {
+        const std::string& name = p.key();
+        const bool train = o.mode == FinetuneMode::Full ||
+                           (o.mode == FinetuneMode::Decoder && !starts_with(name, "encoder.encoder.")) ||
+                           (o.mode == FinetuneMode::Heads && starts_with(name, "head."));
+        p.value().set_requires_grad(train);
+        if (train) {
+            trainable.emplace_back(name, p.value());
+            trainable_tensors.push_back(p.value());
+        }
+    }
+    // Frozen parts keep their BatchNorm statistics.
+    network.net->train();
+    for (auto& m : network.net->named_modules()) {
+        if ((o.mode == FinetuneMode::Decoder && starts_with(m.key(), "encoder.encoder")) ||
+            (o.mode == FinetuneMode::Heads && !starts_with(m.key(), "head") && !m.key().empty())) {
+            m.value()->eval();
+        }
+    }
+    torch::optim::Adam optimiser(trainable_tensors, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+
+    int start_epoch = 0;
+    if (o.resume) {
+        if (!std::filesystem::exists(o.checkpoint)) {
+            throw InvalidArgument("cannot resume: no checkpoint at '" + o.checkpoint.string() + "'");
+        }
+        model::ModelFileContents saved = model::read_model_file(o.checkpoint);
+        const json state = json::parse(saved.config.provenance_json).value(kCheckpointKey, json());
+        if (!state.is_object()) throw InvalidArgument("'" + o.checkpoint.string() + "' is not a fine-tuning checkpoint");
+        if (state.at("options") != options_json(o)) {
+            throw InvalidArgument("cannot resume from '" + o.checkpoint.string() +
+                                  "': it was made with other options (" + state.at("options").dump() + ")");
+        }
+        model::NamedTensors weights, adam;
+        for (auto& [name, t] : saved.weights) (starts_with(name, kAdamPrefix) ? adam : weights)[name] = t;
+        model::load_weights(*network.net, weights, "the checkpoint");
+        train::restore_adam_state(optimiser, trainable, adam, kAdamPrefix);
+        start_epoch = state.at("epoch").get<int>();
+        for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e));
+        result.resumed_after_epoch = start_epoch;
+    }
+
+    train::LossWeights weights;
+    weights.reg = o.reg_weight;
+    weights.type = o.type_weight;
+    weights.background = o.background_weight;
+    weights.match_distance = o.match_distance_weight;
+    weights.cons_threshold = o.cons_threshold;
+    train::LfovOptions lfov;
+    lfov.sample_px = o.sample_px;
+    lfov.lfov = o.lfov;
+    lfov.stride_px = stride;
+    lfov.augment.flips = o.flips;
+    lfov.augment.rotations = o.rotations;
+    lfov.augment.colour_jitter = o.colour_jitter;
+    lfov.augment.model_mpp = config.mpp;
+
+    const auto start = Clock::now();
+    std::vector<CachedSample> cache;
+    if (o.mode == FinetuneMode::Heads) {
+        // One fixed sample per region; its features never change while the backbone is frozen.
+        at::NoGradGuard no_grad;
+        std::mt19937_64 rng(o.seed);
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+            progress.check();
+            const auto& d = data[refs[i].slide];
+            train::LfovSample s = train::make_lfov_sample(*d.slide, plans[refs[i].slide], d.regions[refs[i].region], lfov, rng,
+                                                          false);
+            const at::Tensor dense = network.net->forward(model::normalise_rgb(s.rgb.unsqueeze(0), config)).dense;
+            CachedSample c;
+            c.proposals = nn::proposal_grid(s.side, stride);
+            c.features = nn::sample_features(dense, c.proposals, s.side).detach().clone();
+            c.in_region = s.in_region.unsqueeze(0);
+            c.nuclei = std::move(s.nuclei);
+            cache.push_back(std::move(c));
+            progress.report({static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(refs.size()), "regions",
+                             "computing the features of the annotated regions once"});
+        }
+        result.cache_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+
+    const auto steps_per_epoch = static_cast<std::int64_t>((refs.size() + o.batch - 1) / o.batch);
+    const std::int64_t total_steps = steps_per_epoch * o.epochs;
+    const std::int64_t total_samples = static_cast<std::int64_t>(refs.size()) * o.epochs;
+    std::int64_t step = steps_per_epoch * start_epoch;
+    std::int64_t samples_done = static_cast<std::int64_t>(refs.size()) * start_epoch;
+    const auto loop_start = Clock::now();
+    for (int epoch = start_epoch + 1; epoch <= o.epochs; ++epoch) {
+        const auto epoch_start = Clock::now();
+        // A random stream per epoch: a resumed run draws exactly what the first run would have.
+        std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch));
+        std::vector<std::size_t> order(refs.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), rng);
+        FinetuneEpoch report;
+        report.epoch = epoch;
+        report.lambda_cons = cons_ramp(epoch - 1, o.epochs, o.cons_weight);
+        weights.cons = report.lambda_cons;
+        for (std::int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
+            const double lr = o.lr_min + 0.5 * (o.lr - o.lr_min) *
+                                             (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(total_steps)));
+            for (auto& group : optimiser.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+            report.lr = lr;
+            optimiser.zero_grad();
+            const std::size_t first = static_cast<std::size_t>(s) * o.batch;
+            const std::size_t last = std::min(first + o.batch, order.size());
+            for (std::size_t i = first; i < last; ++i) {
+                progress.check();
+                const std::size_t k = order[i];
+                nn::DetectionHeadImpl::Output out;
+                std::vector<std::vector<LabelledPoint>> nuclei(1);
+                at::Tensor in_region;
+                if (o.mode == FinetuneMode::Heads) {
+                    const CachedSample& c = cache[k];
+                    out = network.head->forward_features(c.features, c.proposals, stride);
+                    nuclei[0] = c.nuclei;
+                    in_region = c.in_region;
+                } else {
+                    const auto& d = data[refs[k].slide];
+                    train::LfovSample smp =
+                        train::make_lfov_sample(*d.slide, plans[refs[k].slide], d.regions[refs[k].region], lfov, rng);
+                    const at::Tensor dense = network.net->forward(model::normalise_rgb(smp.rgb.unsqueeze(0), config)).dense;
+                    out = network.head->forward(dense, smp.side, stride);
+                    nuclei[0] = std::move(smp.nuclei);
+                    in_region = smp.in_region.unsqueeze(0);
+                }
+                const train::DetectionLoss loss = train::detection_loss(out.points, out.logits, nuclei, weights, in_region);
+                (loss.total / static_cast<double>(last - first)).backward();
+                report.loss += loss.total.item<double>();
+                report.loss_type += loss.type.item<double>();
+                report.loss_reg += loss.reg.item<double>();
+                report.loss_cons += loss.cons.item<double>();
+                report.pseudo_labels += loss.pseudo_labels;
+                ++samples_done;
+                const double elapsed = std::chrono::duration<double>(Clock::now() - loop_start).count();
+                const std::int64_t done_here = samples_done - static_cast<std::int64_t>(refs.size()) * start_epoch;
+                const double eta = elapsed / static_cast<double>(done_here) * static_cast<double>(total_samples - samples_done);
+                char msg[200];
+                std::snprintf(msg, sizeof msg, "epoch %d/%d, loss %.4f (type %.4f, reg %.3f, cons %.4f x %.3f), ETA %.0f s",
+                              epoch, o.epochs, loss.total.item<double>(), loss.type.item<double>(),
+                              loss.reg.item<double>(), loss.cons.item<double>(), report.lambda_cons, eta);
+                progress.report({samples_done, total_samples, "samples", msg});
+            }
+            optimiser.step();
+        }
+        const double n = static_cast<double>(refs.size());
+        report.loss /= n;
+        report.loss_type /= n;
+        report.loss_reg /= n;
+        report.loss_cons /= n;
+        report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+        result.history.push_back(report);
+        if (!o.checkpoint.empty()) {
+            model::NamedTensors all = snapshot(*network.net);
+            for (auto& [name, t] : train::save_adam_state(optimiser, trainable, kAdamPrefix)) all[name] = t;
+            json history = json::array();
+            for (const auto& e : result.history) history.push_back(epoch_json(e));
+            ModelConfig cp = config;
+            cp.provenance_json = json{{kCheckpointKey, {{"epoch", epoch}, {"options", options_json(o)}, {"history", history}}}}.dump();
+            model::write_model_file(o.checkpoint, cp, all);
+        }
+        if (on_epoch) on_epoch(report);
+    }
+
+    json provenance = json::parse(o.provenance_json);
+    if (!provenance.is_object()) provenance = json{{"caller", provenance}};
+    provenance["source"] = "muse finetune";
+    provenance["base_model"] = json::parse(base_config.provenance_json);
+    json history = json::array();
+    for (const auto& e : result.history) history.push_back(epoch_json(e));
+    std::vector<std::string> new_classes;
+    for (std::size_t i = base_config.classes.size(); i < classes.size(); ++i) new_classes.push_back(classes[i].name);
+    provenance["finetune"] = {{"by", std::string("muse ") + MUSE_VERSION_STRING},
+                              {"options", options_json(o)},
+                              {"regions", result.regions},
+                              {"nuclei", result.nuclei},
+                              {"new_classes", new_classes},
+                              {"resumed_after_epoch", result.resumed_after_epoch},
+                              {"seconds", std::chrono::duration<double>(Clock::now() - start).count()},
+                              {"history", history}};
+    config.provenance_json = provenance.dump();
+    result.model = Model::from_weights(config, snapshot(*network.net));
+    return result;
+}
+
+}  // namespace muse

@@ -1,0 +1,269 @@
+// LFoV fine-tuning: where samples lie around annotated regions, what the loss does inside and
+// outside them, the lambda_cons ramp, resuming after an interruption, and a CI-sized fine-tune
+// that adapts a detector to held-out labels it got wrong before.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <array>
+#include <map>
+
+#include "detect/tile_plan.hpp"
+#include "model/model_file.hpp"
+#include "muse/errors.hpp"
+#include "muse/eval.hpp"
+#include "muse/finetune.hpp"
+#include "slide/sources.hpp"
+#include "support/synthetic_nuclei.hpp"
+#include "support/test_env.hpp"
+#include "train/detection_loss.hpp"
+#include "train/lfov_sampler.hpp"
+
+namespace muse {
+namespace {
+
+using train::place_window;
+
+TEST(LfovGeometry, TheRegionAlwaysLiesInsideAndItsOffsetIsUniform) {
+    std::mt19937_64 rng(7);
+    const int side = 512;
+    const double r0 = 1000.0, r1 = 1128.0;  // a 128 px region far from the slide's edges
+    std::array<int, 4> bins{};
+    const int draws = 40000;
+    for (int i = 0; i < draws; ++i) {
+        const std::int64_t o = place_window(r0, r1, side, 100000, rng);
+        const std::int64_t offset = 1000 - o;  // the region's offset inside the sample
+        ASSERT_GE(offset, 0);
+        ASSERT_LE(offset, side - 128);
+        ++bins[static_cast<std::size_t>(std::min<std::int64_t>(3, offset * 4 / (side - 128 + 1)))];
+    }
+    for (int b : bins) EXPECT_NEAR(b / static_cast<double>(draws), 0.25, 0.015) << "offsets are not uniform";
+    // Every offset 0..384 occurs, the extremes included.
+    std::map<std::int64_t, int> seen;
+    for (int i = 0; i < 20000; ++i) ++seen[1000 - place_window(r0, r1, side, 100000, rng)];
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(side - 128 + 1));
+}
+
+TEST(LfovGeometry, WindowsAreClippedAtTheSlideEdges) {
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < 2000; ++i) {
+        // Near the left edge: the window stays inside the slide and still holds the region.
+        const std::int64_t left = place_window(10, 138, 512, 5000, rng);
+        EXPECT_GE(left, 0);
+        EXPECT_LE(left, 10);
+        // Near the right edge.
+        const std::int64_t right = place_window(4900, 4990, 512, 5000, rng);
+        EXPECT_LE(right + 512, 5000);
+        EXPECT_LE(right, 4900);
+        EXPECT_GE(right + 512, 4990);
+        // A slide shorter than the window: the window covers all of it.
+        const std::int64_t small = place_window(50, 150, 512, 300, rng);
+        EXPECT_LE(small, 0);
+        EXPECT_GE(small + 512, 300);
+        // A region larger than the window: the window lies inside the region.
+        const std::int64_t inside = place_window(100, 1100, 512, 5000, rng);
+        EXPECT_GE(inside, 100);
+        EXPECT_LE(inside + 512, 1100);
+    }
+}
+
+TEST(LfovGeometry, SamplesCarryTheRegionsNucleiAndProposalMask) {
+    const LabelledImage img = test::synthetic_nuclei_image(400, 300, 30, 5);
+    const auto slide = slide::image_source(img.image, 0.5, "synthetic.png");
+    const detect::TilePlan plan = detect::reading_plan(*slide, 0.5, 0.5, 32);
+    AnnotatedRegion region;
+    region.area.outer = {{100, 80}, {228, 80}, {228, 208}, {100, 208}};
+    for (const auto& n : img.nuclei) {
+        if (region.area.contains(n.x, n.y)) region.nuclei.push_back(n);
+    }
+    ASSERT_GT(region.nuclei.size(), 2u);
+    train::LfovOptions o;
+    o.sample_px = 256;
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 20; ++i) {
+        const train::LfovSample s = train::make_lfov_sample(*slide, plan, region, o, rng, i % 2 == 0);
+        ASSERT_EQ(s.side, 256);
+        ASSERT_EQ(s.rgb.sizes(), (at::IntArrayRef{256, 256, 3}));
+        ASSERT_EQ(s.in_region.numel(), 32 * 32);
+        EXPECT_EQ(s.in_region.sum().item<std::int64_t>(), 16 * 16) << "a 128 px square holds 16 x 16 proposals";
+        EXPECT_EQ(s.nuclei.size(), region.nuclei.size());
+        // Every nucleus lies within a stride of one of the region's proposals, and far from the
+        // others, whatever the flips and turns (the map turns with the pixels).
+        const at::Tensor grid = s.in_region.reshape({32, 32});
+        for (const auto& n : s.nuclei) {
+            bool near = false;
+            for (int r = 0; r < 32; ++r) {
+                for (int c = 0; c < 32; ++c) {
+                    if (grid[r][c].item<bool>() && std::abs(c * 8 + 4 - n.x) <= 8 && std::abs(r * 8 + 4 - n.y) <= 8) near = true;
+                }
+            }
+            EXPECT_TRUE(near) << "nucleus at " << n.x << ", " << n.y;
+        }
+    }
+    // Without LFoV the sample is the region's own square.
+    o.lfov = false;
+    EXPECT_EQ(train::make_lfov_sample(*slide, plan, region, o, rng).side, 128);
+}
+
+TEST(FinetuneLoss, NoRegressionOrTypeLossOutsideTheRegionAndOnlyConfidentPseudoLabels) {
+    // Four proposals: 0 and 1 inside the region, 2 confident (0.95) and 3 unsure (0.85) outside.
+    at::Tensor points = at::tensor({10.f, 10.f, 30.f, 30.f, 60.f, 60.f, 90.f, 90.f}).reshape({1, 4, 2}).set_requires_grad(true);
+    const float hi = std::log(0.95f / 0.025f), mid = std::log(0.85f / 0.075f);
+    at::Tensor logits = at::tensor({2.f, 0.f, 0.f, 0.f, 2.f, 0.f, hi, 0.f, 0.f, 0.f, mid, 0.f}).reshape({1, 4, 3}).set_requires_grad(true);
+    const at::Tensor in_region = at::tensor({1, 1, 0, 0}, at::kInt).to(at::kBool).reshape({1, 4});
+    train::LossWeights w;
+    w.cons = 0.1;
+    w.cons_threshold = 0.9;
+    const train::DetectionLoss loss = train::detection_loss(points, logits, {{{11, 12, 0}}}, w, in_region);
+    EXPECT_EQ(loss.matched, 1);
+    EXPECT_EQ(loss.pseudo_labels, 1) << "only the proposal at 0.95 reaches the 0.9 threshold";
+    EXPECT_GT(loss.cons.item<double>(), 0.0);
+    loss.total.backward();
+    const at::Tensor gp = points.grad()[0], gl = logits.grad()[0];
+    EXPECT_GT(gp[0].abs().sum().item<double>(), 0.0) << "the matched proposal regresses";
+    for (int j = 1; j < 4; ++j) EXPECT_EQ(gp[j].abs().sum().item<double>(), 0.0) << "no regression at proposal " << j;
+    EXPECT_GT(gl[1].abs().sum().item<double>(), 0.0) << "unmatched inside: background";
+    EXPECT_GT(gl[2].abs().sum().item<double>(), 0.0) << "confident outside: pseudo-label";
+    EXPECT_EQ(gl[3].abs().sum().item<double>(), 0.0) << "unsure outside: ignored";
+
+    // Without L_cons nothing outside the region takes part.
+    w.cons = 0.0;
+    points.mutable_grad().zero_();
+    logits.mutable_grad().zero_();
+    train::detection_loss(points, logits, {{{11, 12, 0}}}, w, in_region).total.backward();
+    EXPECT_EQ(logits.grad()[0].narrow(0, 2, 2).abs().sum().item<double>(), 0.0);
+}
+
+TEST(FinetuneLoss, LambdaConsRampsFromZeroToItsMaximum) {
+    EXPECT_DOUBLE_EQ(cons_ramp(0, 11, 0.1), 0.0);
+    EXPECT_NEAR(cons_ramp(5, 11, 0.1), 0.05, 1e-12);
+    EXPECT_NEAR(cons_ramp(10, 11, 0.1), 0.1, 1e-12);
+    for (int e = 1; e < 11; ++e) EXPECT_GT(cons_ramp(e, 11, 0.1), cons_ramp(e - 1, 11, 0.1));
+}
+
+// The synthetic classes swapped: a lab whose "class 0" is the model's class 1. The base model
+// gets these labels wrong; fine-tuning on a few annotated squares must fix that.
+LabelledImage swapped(LabelledImage img) {
+    for (auto& n : img.nuclei) n.class_index = 1 - n.class_index;
+    return img;
+}
+
+/// One annotated square of half the image's side in each image, the rest unlabelled.
+std::vector<FinetuneSlide> annotated_squares(const std::vector<LabelledImage>& images) {
+    std::vector<FinetuneSlide> out;
+    for (const auto& img : images) {
+        FinetuneSlide s;
+        s.slide = slide::image_source(img.image, img.mpp, img.name + ".png");
+        AnnotatedRegion r;
+        const double x0 = img.image.width / 4.0, y0 = img.image.height / 4.0;
+        const double x1 = x0 + img.image.width / 2.0, y1 = y0 + img.image.height / 2.0;
+        r.area.outer = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+        for (const auto& n : img.nuclei) {
+            if (r.area.contains(n.x, n.y)) r.nuclei.push_back(n);
+        }
+        s.regions.push_back(r);
+        out.push_back(s);
+    }
+    return out;
+}
+
+std::vector<LabelledImage> swapped_set(int n, std::uint64_t seed) {
+    std::vector<LabelledImage> v;
+    for (int i = 0; i < n; ++i) v.push_back(swapped(test::synthetic_nuclei_image(192, 192, 30, seed + i)));
+    return v;
+}
+
+TEST(Finetune, HeadsModeAdaptsTheModelToHeldOutLabels) {
+    const Model base = test::synthetic_detector();
+    const auto train = swapped_set(6, 7000), held_out = swapped_set(3, 7100);
+    FinetuneOptions o;
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 40;
+    o.batch = 2;
+    o.sample_px = 192;
+    o.lr = 3e-3;
+    o.lr_min = 3e-4;
+    const EvalReport before = evaluate_model(base, held_out, {});
+    const FinetuneResult r = finetune(base, base.config().classes, annotated_squares(train), o);
+    const EvalReport after = evaluate_model(r.model, held_out, {});
+    std::cout << "[ finetune ] held-out mean F1 " << before.mean_f1 << " -> " << after.mean_f1 << ", features cached in "
+              << r.cache_seconds << " s, " << r.history.back().seconds << " s per epoch\n";
+    EXPECT_LT(before.mean_f1, 0.3) << "the swapped labels should defeat the base model";
+    EXPECT_GT(after.mean_f1, before.mean_f1 + 0.4) << eval_report_table(after);
+    EXPECT_EQ(r.history.size(), 40u);
+    EXPECT_LT(r.history.back().loss_type, r.history.front().loss_type);
+    EXPECT_NE(r.model.config().provenance_json.find("muse finetune"), std::string::npos);
+}
+
+TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
+    const Model base = test::synthetic_detector();
+    const auto slides = annotated_squares(swapped_set(3, 7200));
+    test::TempDir dir;
+    FinetuneOptions o;
+    o.mode = FinetuneMode::Decoder;
+    o.epochs = 3;
+    o.batch = 2;
+    o.sample_px = 128;
+    o.lr = 1e-3;
+    o.checkpoint = dir / "whole.ckpt";
+    const FinetuneResult whole = finetune(base, base.config().classes, slides, o);
+
+    o.checkpoint = dir / "interrupted.ckpt";
+    Progress progress;
+    EXPECT_THROW(finetune(base, base.config().classes, slides, o, progress,
+                          [&](const FinetuneEpoch& e) {
+                              if (e.epoch == 1) progress.cancel();
+                          }),
+                 Cancelled);
+    ASSERT_TRUE(std::filesystem::exists(o.checkpoint)) << "the finished epoch is kept";
+    o.resume = true;
+    const FinetuneResult resumed = finetune(base, base.config().classes, slides, o);
+    EXPECT_EQ(resumed.resumed_after_epoch, 1);
+    ASSERT_EQ(resumed.history.size(), 3u);
+    const auto a = whole.model.state_dict(), b = resumed.model.state_dict();
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& [name, t] : a) EXPECT_TRUE(at::equal(t, b.at(name))) << name;
+
+    // Other options cannot resume that checkpoint.
+    o.lr = 5e-4;
+    EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+}
+
+TEST(Finetune, NewClassesGrowTheTypeHeadAndKeepTheOldOnes) {
+    const Model base = test::synthetic_detector();
+    auto classes = base.config().classes;
+    classes.push_back({"Mitosis", {255, 0, 255}});
+    auto slides = annotated_squares(swapped_set(1, 7300));
+    FinetuneOptions o;
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 1;
+    o.sample_px = 192;
+    o.lr = 1e-9;  // the weights barely move: check where they went
+    o.lr_min = 0.0;
+    const FinetuneResult r = finetune(base, classes, slides, o);
+    ASSERT_EQ(r.model.config().classes.size(), 3u);
+    const at::Tensor old_w = base.state_dict().at("head.type.4.weight"), new_w = r.model.state_dict().at("head.type.4.weight");
+    ASSERT_EQ(new_w.size(0), 4);
+    EXPECT_TRUE(at::allclose(new_w.narrow(0, 0, 2), old_w.narrow(0, 0, 2), 1e-5, 1e-6));
+    EXPECT_TRUE(at::allclose(new_w[3], old_w[2], 1e-5, 1e-6)) << "background moves to the end";
+}
+
+TEST(FinetuneBadInput, ClearErrors) {
+    const Model base = test::synthetic_detector();
+    const auto slides = annotated_squares(swapped_set(1, 7400));
+    FinetuneOptions o;
+    o.sample_px = 100;
+    EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+    o = FinetuneOptions();
+    EXPECT_THROW(finetune(base, base.config().classes, {}, o), InvalidArgument);
+    auto renamed = base.config().classes;
+    renamed[0].name = "Other";
+    EXPECT_THROW(finetune(base, renamed, slides, o), InvalidArgument);
+    o.resume = true;
+    o.checkpoint = "/nonexistent/x.ckpt";
+    EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+    EXPECT_THROW(parse_finetune_mode("partial"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace muse
