@@ -13,6 +13,7 @@
 #include "muse/errors.hpp"
 #include "muse/eval.hpp"
 #include "muse/finetune.hpp"
+#include "muse/geojson.hpp"
 #include "slide/sources.hpp"
 #include "support/synthetic_nuclei.hpp"
 #include "support/test_env.hpp"
@@ -246,6 +247,49 @@ TEST(Finetune, NewClassesGrowTheTypeHeadAndKeepTheOldOnes) {
     ASSERT_EQ(new_w.size(0), 4);
     EXPECT_TRUE(at::allclose(new_w.narrow(0, 0, 2), old_w.narrow(0, 0, 2), 1e-5, 1e-6));
     EXPECT_TRUE(at::allclose(new_w[3], old_w[2], 1e-5, 1e-6)) << "background moves to the end";
+}
+
+TEST(PseudoLabels, RingsSurroundTheRegionsAndReadBackAsAnnotations) {
+    AnnotatedRegion r;
+    r.area.outer = {{100, 100}, {200, 100}, {200, 150}, {100, 150}};
+    const std::vector<Polygon> rings = pseudo_label_rings({r}, 40.0);
+    ASSERT_EQ(rings.size(), 1u);
+    EXPECT_TRUE(rings[0].contains(80, 120)) << "left of the region, within the ring";
+    EXPECT_TRUE(rings[0].contains(230, 180)) << "a corner of the ring";
+    EXPECT_FALSE(rings[0].contains(150, 120)) << "inside the region";
+    EXPECT_FALSE(rings[0].contains(50, 120)) << "beyond the ring";
+    EXPECT_THROW(pseudo_label_rings({r}, 0.0), InvalidArgument);
+
+    // Written as QuPath point annotations, pseudo-labels read back as classified points of the
+    // region they fall in (how accepted ones are fed back).
+    test::TempDir dir;
+    DetectionWriterOptions wo;
+    wo.classes = test::synthetic_classes();
+    wo.object_type = "annotation";
+    wo.name = "MUSE pseudo-label";
+    auto w = DetectionWriter::create(dir / "pseudo.geojson", wo);
+    Detection d;
+    d.x = 150;
+    d.y = 120;
+    d.class_index = 1;
+    d.score = 0.95f;
+    d.probabilities = {0.03f, 0.95f};
+    w->write(d);
+    w->commit();
+    const std::string text = test::read_file(dir / "pseudo.geojson");
+    EXPECT_NE(text.find("\"objectType\":\"annotation\",\"name\":\"MUSE pseudo-label\""), std::string::npos) << text;
+    // The region drawn around it, appended to the same FeatureCollection.
+    std::string doc = text.substr(0, text.rfind(']'));
+    doc += ",{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[100,100],[200,100],[200,150],[100,150],[100,100]]]},"
+           "\"properties\":{\"objectType\":\"annotation\"}}]}";
+    test::write_file(dir / "reviewed.geojson", doc);
+    AnnotationReadOptions ro;
+    ro.classes = test::synthetic_classes();
+    const AnnotationSet set = read_qupath_annotations(dir / "reviewed.geojson", ro);
+    ASSERT_EQ(set.regions.size(), 1u);
+    ASSERT_EQ(set.regions[0].nuclei.size(), 1u);
+    EXPECT_EQ(set.regions[0].nuclei[0].class_index, 1);
+    EXPECT_DOUBLE_EQ(set.regions[0].nuclei[0].x, 150.0);
 }
 
 TEST(FinetuneBadInput, ClearErrors) {

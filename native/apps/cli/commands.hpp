@@ -29,6 +29,7 @@ Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_detect_command(CLI::App& app);
 Command add_finetune_command(CLI::App& app);
+Command add_pseudolabel_command(CLI::App& app);
 
 /// File name of the default model (models/ in the source tree, share/muse/models when installed).
 inline constexpr const char* kDefaultModelName = "muse-default.muse";

@@ -103,4 +103,9 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                         const FinetuneOptions& options, const Progress& progress = Progress(),
                         const std::function<void(const FinetuneEpoch&)>& on_epoch = {});
 
+/// Where pseudo-labels for review are looked for: a ring of `ring_px` (level-0 pixels) around
+/// each annotated region: the region's bounding box grown by the ring width, with the region's
+/// outline as a hole. Detect in these areas with a high score threshold (`muse pseudolabel`).
+std::vector<Polygon> pseudo_label_rings(const std::vector<AnnotatedRegion>& regions, double ring_px);
+
 }  // namespace muse

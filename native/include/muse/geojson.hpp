@@ -37,6 +37,8 @@ struct DetectionWriterOptions {
     DetectionGeometry geometry = DetectionGeometry::Point;
     double ellipse_radius_px = 6.0;   ///< level-0 pixels, for DetectionGeometry::Ellipse
     std::vector<ClassInfo> classes;   ///< the model's classes, in index order
+    std::string object_type = "detection";  ///< QuPath objectType: "detection", or "annotation" (pseudo-labels to review)
+    std::string name;                 ///< GeoJSON only: a name on every object (none when empty)
 };
 
 /// Streams detections into a file: GeoJSON FeatureCollection of QuPath detection objects

@@ -34,6 +34,8 @@ class GeoJsonWriter final : public DetectionWriter {
 public:
     GeoJsonWriter(const std::filesystem::path& target, DetectionWriterOptions o)
         : file_(target), o_(std::move(o)), rng_(std::random_device{}()) {
+        object_type_ = nlohmann::json(o_.object_type).dump();
+        if (!o_.name.empty()) name_ = ",\"name\":" + nlohmann::json(o_.name).dump();
         for (const auto& c : o_.classes) {
             // The class object QuPath needs (a name without a colour fails to import).
             classes_.push_back(nlohmann::json({{"name", c.name}, {"color", {c.color[0], c.color[1], c.color[2]}}}).dump());
@@ -49,7 +51,7 @@ public:
         }
         std::string f = count_ ? ",\n" : "";
         f += "{\"type\":\"Feature\",\"id\":\"" + uuid(rng_) + "\",\"geometry\":" + geometry(d) +
-             ",\"properties\":{\"objectType\":\"detection\",\"classification\":" + classes_[d.class_index] +
+             ",\"properties\":{\"objectType\":" + object_type_ + name_ + ",\"classification\":" + classes_[d.class_index] +
              ",\"measurements\":{\"Score\":" + fixed(d.score, 4);
         for (std::size_t c = 0; c < d.probabilities.size() && c < probability_names_.size(); ++c) {
             f += "," + probability_names_[c] + ":" + fixed(d.probabilities[c], 4);
@@ -85,6 +87,7 @@ private:
     io::AtomicFileWriter file_;
     DetectionWriterOptions o_;
     std::vector<std::string> classes_, probability_names_;
+    std::string object_type_, name_;  ///< JSON-encoded once
     std::mt19937_64 rng_;
     std::size_t count_ = 0;
 };
