@@ -38,6 +38,12 @@ NamedTensors weights_of(const torch::nn::Module& net) {
     return out;
 }
 
+NamedTensors copy_weights_of(const torch::nn::Module& net) {
+    NamedTensors copy;
+    for (const auto& [name, t] : weights_of(net)) copy[name] = t.detach().clone();
+    return copy;
+}
+
 std::int64_t count_parameters(const torch::nn::Module& net) {
     std::int64_t n = 0;
     for (const auto& p : net.parameters(true)) n += p.numel();

@@ -23,6 +23,9 @@ void load_weights(torch::nn::Module& net, const NamedTensors& weights, const std
 /// The network's parameters and buffers under their state-dict names (shared storage).
 NamedTensors weights_of(const torch::nn::Module& net);
 
+/// A copy of weights_of(net) that later training steps do not change (checkpoints, best epoch).
+NamedTensors copy_weights_of(const torch::nn::Module& net);
+
 /// Number of trainable parameter values (BatchNorm statistics excluded).
 std::int64_t count_parameters(const torch::nn::Module& net);
 

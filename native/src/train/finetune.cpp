@@ -21,6 +21,7 @@
 #include "muse/version.hpp"
 #include "train/adam_state.hpp"
 #include "train/detection_loss.hpp"
+#include "train/lr_schedule.hpp"
 #include "train/lfov_sampler.hpp"
 
 namespace muse {
@@ -88,12 +89,6 @@ model::NamedTensors grow_type_head(model::NamedTensors weights, const model::Nam
         weights[name] = grown;
     }
     return weights;
-}
-
-model::NamedTensors snapshot(const torch::nn::Module& net) {
-    model::NamedTensors copy;
-    for (const auto& [name, t] : model::weights_of(net)) copy[name] = t.detach().clone();
-    return copy;
 }
 
 struct RegionRef {
@@ -306,9 +301,8 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         report.lambda_cons = cons_ramp(epoch - 1, o.epochs, o.cons_weight);
         weights.cons = report.lambda_cons;
         for (std::int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
-            const double lr = o.lr_min + 0.5 * (o.lr - o.lr_min) *
-                                             (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(total_steps)));
-            for (auto& group : optimiser.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+            const double lr = train::cosine_lr(o.lr, o.lr_min, step, total_steps);
+            train::set_learning_rate(optimiser, lr);
             report.lr = lr;
             optimiser.zero_grad();
             const std::size_t first = static_cast<std::size_t>(s) * o.batch;
@@ -360,7 +354,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         result.history.push_back(report);
         if (!o.checkpoint.empty()) {
-            model::NamedTensors all = snapshot(*network.net);
+            model::NamedTensors all = model::copy_weights_of(*network.net);
             for (auto& [name, t] : train::save_adam_state(optimiser, trainable, kAdamPrefix)) all[name] = t;
             json history = json::array();
             for (const auto& e : result.history) history.push_back(epoch_json(e));
@@ -388,7 +382,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                               {"seconds", std::chrono::duration<double>(Clock::now() - start).count()},
                               {"history", history}};
     config.provenance_json = provenance.dump();
-    result.model = Model::from_weights(config, snapshot(*network.net));
+    result.model = Model::from_weights(config, model::copy_weights_of(*network.net));
     return result;
 }
 

@@ -19,18 +19,12 @@
 #include "muse/version.hpp"
 #include "train/augment.hpp"
 #include "train/detection_loss.hpp"
+#include "train/lr_schedule.hpp"
 
 namespace muse {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-const double kPi = std::acos(-1.0);
-
-model::NamedTensors snapshot(const torch::nn::Module& net) {
-    model::NamedTensors copy;
-    for (const auto& [name, t] : model::weights_of(net)) copy[name] = t.detach().clone();
-    return copy;
-}
 
 void check_labels(const std::vector<LabelledImage>& images, std::size_t classes, const char* which) {
     for (const auto& img : images) {
@@ -141,7 +135,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     std::vector<std::size_t> order(train.size());
     std::iota(order.begin(), order.end(), 0);
 
-    TrainResult result{Model::from_weights(config, snapshot(*network.net)), 0, {}, {}};
+    TrainResult result{Model::from_weights(config, model::copy_weights_of(*network.net)), 0, {}, {}};
     model::NamedTensors best_weights;
     double best_f1 = -1.0;
     const auto start = Clock::now();
@@ -153,9 +147,8 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
         std::shuffle(order.begin(), order.end(), rng);
         for (std::int64_t s = 0; s < per_epoch; ++s, ++step) {
             progress.check();
-            const double lr = o.lr_min + 0.5 * (o.lr - o.lr_min) *
-                                             (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(total_steps)));
-            for (auto& group : optimiser.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+            const double lr = train::cosine_lr(o.lr, o.lr_min, step, total_steps);
+            train::set_learning_rate(optimiser, lr);
 
             std::vector<at::Tensor> tiles;
             std::vector<std::vector<LabelledPoint>> nuclei;
@@ -190,7 +183,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
 
         const bool last = epoch == o.epochs;
         if (!val.empty() && (epoch % o.val_every == 0 || last)) {
-            model::NamedTensors current = snapshot(*network.net);
+            model::NamedTensors current = model::copy_weights_of(*network.net);
             const EvalReport r = validate(config, current, val, o, progress);
             report.validated = true;
             report.val_mean_f1 = r.mean_f1;
@@ -205,14 +198,14 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
             }
         }
         if (!o.checkpoint_dir.empty() && (report.validated || last)) {
-            model::write_model_file(o.checkpoint_dir / "last.muse", config, snapshot(*network.net));
+            model::write_model_file(o.checkpoint_dir / "last.muse", config, model::copy_weights_of(*network.net));
         }
         report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         result.history.push_back(report);
         if (on_epoch) on_epoch(report);
     }
     if (best_weights.empty()) {  // no validation images: the last epoch
-        best_weights = snapshot(*network.net);
+        best_weights = model::copy_weights_of(*network.net);
         result.best_epoch = o.epochs;
     }
 

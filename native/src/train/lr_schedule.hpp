@@ -1,0 +1,16 @@
+// The cosine learning-rate schedule that supervised training and fine-tuning share.
+#pragma once
+
+#include <cstdint>
+
+#include <torch/optim/adam.h>
+
+namespace muse::train {
+
+/// lr_min + (lr - lr_min) (1 + cos(pi step / total)) / 2: lr at step 0, lr_min at step total.
+double cosine_lr(double lr, double lr_min, std::int64_t step, std::int64_t total);
+
+/// Sets the learning rate of every parameter group of `adam`.
+void set_learning_rate(torch::optim::Adam& adam, double lr);
+
+}  // namespace muse::train
