@@ -2,17 +2,22 @@
 // tiles, in one process; peak memory.
 //
 //   build/bench/bench_detect SLIDE [-m MODEL] [--tile-px 512] [--batch 4] [--readers 2] [--threads N]
-//                            [--mpp X] [--json FILE]
+//                            [--mpp X] [--repeat 3] [--json FILE]
 //
 // Prints: tissue tiles, end-to-end tiles/s and mm^2 of tissue per minute (reading, resampling,
 // model, decoding, seam merge; detections counted, not written), the model forward alone on
 // the same number of random tiles of the same size and batch, the ratio, and the peak RSS.
+// The forward-only rate of this machine drifts by several per cent from minute to minute, so
+// the two are measured alternately (forward, end to end, forward, ...), `--repeat` times each,
+// and the ratio is taken between their medians; every single rate is printed as well.
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <algorithm>
+#include <vector>
 #include <iostream>
 #include <string>
 
@@ -34,12 +39,18 @@ double peak_rss_mb() {
     return static_cast<double>(u.ru_maxrss) / 1024.0;  // kilobytes on Linux
 }
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string slide_path, model_path = MUSE_BENCH_DEFAULT_MODEL, json_path;
     muse::SlideDetectOptions o;
-    int threads = 0;
+    int threads = 0, repeat = 3;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -55,11 +66,12 @@ int main(int argc, char** argv) {
         else if (a == "--readers") o.reader_threads = std::stoi(value());
         else if (a == "--threads") threads = std::stoi(value());
         else if (a == "--mpp") o.mpp = std::stod(value());
+        else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
         else if (a == "--json") json_path = value();
         else if (a[0] != '-' && slide_path.empty()) slide_path = a;
         else {
             std::cout << "usage: bench_detect SLIDE [-m MODEL] [--tile-px N] [--batch N] [--readers N] [--threads N] "
-                         "[--mpp X] [--json FILE]\n";
+                         "[--mpp X] [--repeat N] [--json FILE]\n";
             return a == "--help" ? 0 : 2;
         }
     }
@@ -73,21 +85,36 @@ int main(int argc, char** argv) {
         const muse::Model model = muse::Model::load(model_path);
         const auto slide = muse::open_slide(slide_path);
 
-        std::int64_t nuclei = 0;
-        const auto t0 = Clock::now();
-        const muse::SlideDetectSummary s = muse::detect_slide(model, *slide, o, [&](const muse::Detection&) { ++nuclei; });
-        const double e2e_s = std::chrono::duration<double>(Clock::now() - t0).count();
-        const double e2e_tiles_s = static_cast<double>(s.tiles_done) / e2e_s;
-
-        // The model alone: as many random tiles, same size and batch, already in memory.
+        // The model alone: random tiles, same size and batch, already in memory.
         at::Tensor batch = at::randint(0, 256, {o.batch, o.tile_px, o.tile_px, 3}, at::kByte);
         model.predict(batch);
         model.predict(batch);  // the Winograd kernels start on a shape's second pass
-        const std::int64_t batches = std::max<std::int64_t>(1, (s.tiles_done + o.batch - 1) / o.batch);
-        const auto t1 = Clock::now();
-        for (std::int64_t b = 0; b < batches; ++b) model.predict(batch);
-        const double fwd_s = std::chrono::duration<double>(Clock::now() - t1).count();
-        const double fwd_tiles_s = static_cast<double>(batches * o.batch) / fwd_s;
+        auto forward_rate = [&](std::int64_t tiles) {
+            const std::int64_t batches = std::max<std::int64_t>(1, (tiles + o.batch - 1) / o.batch);
+            const auto t1 = Clock::now();
+            for (std::int64_t b = 0; b < batches; ++b) model.predict(batch);
+            return static_cast<double>(batches * o.batch) / std::chrono::duration<double>(Clock::now() - t1).count();
+        };
+
+        std::int64_t nuclei = 0;
+        muse::SlideDetectSummary s;
+        std::vector<double> e2e_rates, e2e_times, fwd_rates;
+        for (int rep = 0; rep < repeat; ++rep) {
+            if (rep > 0) fwd_rates.push_back(forward_rate(s.tiles_done));
+            nuclei = 0;
+            const auto t0 = Clock::now();
+            s = muse::detect_slide(model, *slide, o, [&](const muse::Detection&) { ++nuclei; });
+            const double e2e_s = std::chrono::duration<double>(Clock::now() - t0).count();
+            e2e_times.push_back(e2e_s);
+            e2e_rates.push_back(static_cast<double>(s.tiles_done) / e2e_s);
+            if (rep == 0) fwd_rates.push_back(forward_rate(s.tiles_done));  // needs the tile count first
+        }
+        const double e2e_s = median(e2e_times), e2e_tiles_s = median(e2e_rates), fwd_tiles_s = median(fwd_rates);
+        auto list = [](const std::vector<double>& v) {
+            std::string out;
+            for (double x : v) out += (out.empty() ? "" : " ") + std::to_string(x).substr(0, 6);
+            return out;
+        };
 
         const auto& l0 = slide->levels()[0];
         std::printf("slide %s: %lldx%lld px, %.3f um/px, level %d read; model %s (%s), %d threads, batch %d, %d readers\n",
@@ -97,9 +124,10 @@ int main(int argc, char** argv) {
                     static_cast<long long>(s.tiles_planned), static_cast<long long>(s.tiles_total),
                     static_cast<long long>(s.tiles_done), static_cast<long long>(s.tiles_failed),
                     static_cast<long long>(nuclei));
-        std::printf("end to end:    %.1f s, %.3f tiles/s, %.2f mm2 of tissue tiles per minute\n", e2e_s, e2e_tiles_s,
-                    s.area_mm2 / e2e_s * 60.0);
-        std::printf("model forward: %.1f s, %.3f tiles/s (random tiles in memory)\n", fwd_s, fwd_tiles_s);
+        std::printf("end to end:    %.1f s, %.3f tiles/s, %.2f mm2 of tissue tiles per minute (median of %d: %s)\n", e2e_s,
+                    e2e_tiles_s, s.area_mm2 / e2e_s * 60.0, repeat, list(e2e_rates).c_str());
+        std::printf("model forward: %.3f tiles/s, random tiles in memory (median of %d: %s)\n", fwd_tiles_s, repeat,
+                    list(fwd_rates).c_str());
         std::printf("end to end / forward: %.1f %%\n", 100.0 * e2e_tiles_s / fwd_tiles_s);
         std::printf("peak RSS: %.0f MB\n", peak_rss_mb());
         if (!json_path.empty()) {
@@ -110,7 +138,9 @@ int main(int argc, char** argv) {
                                 {"mm2_per_min", s.area_mm2 / e2e_s * 60.0}, {"forward_tiles_per_s", fwd_tiles_s},
                                 {"ratio", e2e_tiles_s / fwd_tiles_s},       {"peak_rss_mb", peak_rss_mb()},
                                 {"threads", n_threads},         {"batch", o.batch},
-                                {"readers", o.reader_threads},  {"tile_px", o.tile_px}};
+                                {"readers", o.reader_threads},  {"tile_px", o.tile_px},
+                                {"repeat", repeat},             {"end_to_end_rates", e2e_rates},
+                                {"forward_rates", fwd_rates}};
             std::ofstream(json_path) << j.dump(2) << "\n";
         }
     } catch (const std::exception& e) {
