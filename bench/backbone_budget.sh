@@ -7,7 +7,7 @@
 #   bench/backbone_budget.sh [BUILD_DIR] [BUDGET_S] [ARCHS...]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
+build=$(cd "${1:-$here/build}" && pwd)
 budget=${2:-300}
 shift 2 2>/dev/null || shift $#
 archs=${*:-r50_w16 vit_small r50}

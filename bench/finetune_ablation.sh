@@ -8,7 +8,7 @@
 #   bench/finetune_ablation.sh [BUILD_DIR] [EPOCHS] [BASE_EPOCHS]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
+build=$(cd "${1:-$here/build}" && pwd)
 epochs=${2:-20}
 base_epochs=${3:-60}
 data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c

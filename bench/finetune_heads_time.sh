@@ -7,7 +7,7 @@
 #   bench/finetune_heads_time.sh [BUILD_DIR] [EPOCHS]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
+build=$(cd "${1:-$here/build}" && pwd)
 epochs=${2:-30}
 muse=$build/native/apps/cli/muse
 slide=$here/samples/CMU-1-Small-Region.svs

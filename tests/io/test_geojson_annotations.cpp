@@ -155,5 +155,35 @@ TEST(GeoJsonAnnotationsBadInput, ErrorsSayWhatIsWrong) {
     EXPECT_THROW(read_qupath_annotations(dir.path() / "missing.geojson", options()), IoError);
 }
 
+TEST(AnnotationAssembly, TheSameRulesForAreasAndPointsFromTheApi) {
+    AnnotationReadOptions o;
+    o.classes = {{"Tumor", {200, 0, 0}}, {"Stroma", {0, 200, 0}}};
+    const Polygon square{{{0, 0}, {100, 0}, {100, 100}, {0, 100}}, {}};
+    const Polygon far{{{500, 500}, {600, 500}, {600, 600}, {500, 600}}, {}};
+    const Polygon empty{{{300, 0}, {400, 0}, {400, 100}, {300, 100}}, {}};
+    const AnnotationSet a = assemble_annotations({{"", square}, {"", far}, {"No Nuclei", empty}},
+                                                 {{"Stroma", {0, 0, 0}, false, {{10, 10}, {20, 20}, {900, 900}}}}, o, "the API");
+    ASSERT_EQ(a.regions.size(), 2u);  // the square (points) and the area named "no nuclei"; `far` has none
+    EXPECT_EQ(a.regions[0].name, "area 1");
+    ASSERT_EQ(a.regions[0].nuclei.size(), 2u);
+    EXPECT_EQ(a.regions[0].nuclei[0].class_index, 1);
+    EXPECT_EQ(a.regions[1].name, "No Nuclei");
+    EXPECT_TRUE(a.regions[1].nuclei.empty());
+    EXPECT_EQ(a.points_outside, 1u);
+    EXPECT_EQ(a.areas_without_points, 1u);
+}
+
+TEST(AnnotationAssemblyBadInput, PointsWithoutAClassAreRejected) {
+    AnnotationReadOptions o;
+    o.classes = {{"Tumor", {200, 0, 0}}};
+    const Polygon square{{{0, 0}, {100, 0}, {100, 100}, {0, 100}}, {}};
+    try {
+        assemble_annotations({{"", square}}, {{"", {0, 0, 0}, false, {{10, 10}}}}, o, "the API");
+        FAIL();
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("the API: 1 point(s) have no classification"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace muse

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
+#include <mutex>
+#include <vector>
 
 #include "muse/errors.hpp"
 #include "muse/slide.hpp"
@@ -86,6 +89,51 @@ TEST(SlideSourcesBadInput, MissingAndForeignFilesAreNamed) {
         EXPECT_NE(std::string(e.what()).find("random.svs' is neither a slide OpenSlide reads"), std::string::npos) << e.what();
     }
     EXPECT_THROW(open_slide(dir.path()), IoError);
+}
+
+TEST(PixelFeed, ReadsThroughTheCallersReaderWithLevel0Coordinates) {
+    std::vector<std::array<std::int64_t, 5>> calls;
+    std::mutex m;
+    const auto feed = make_pixel_feed("feed", {{1000, 800, 1.0}, {250, 200, 4.0}}, 0.25,
+                                      [&](int level, std::int64_t x, std::int64_t y, int w, int h) {
+                                          std::lock_guard<std::mutex> lock(m);
+                                          calls.push_back({level, x, y, w, h});
+                                          RgbImage img(w, h);
+                                          std::fill(img.pixels.begin(), img.pixels.end(), static_cast<std::uint8_t>(level + 1));
+                                          return img;
+                                      });
+    EXPECT_EQ(feed->format(), "pixel-feed");
+    EXPECT_DOUBLE_EQ(feed->mpp(), 0.25);
+    ASSERT_EQ(feed->levels().size(), 2u);
+    const RgbImage px = feed->read_region(1, 400, 40, 30, 20);
+    EXPECT_EQ(px.width, 30);
+    EXPECT_EQ(px.pixels[0], 2);
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0], (std::array<std::int64_t, 5>{1, 400, 40, 30, 20}));
+}
+
+TEST(PixelFeedBadInput, BadLevelsAndWrongSizedPixelsAreNamed) {
+    auto reader = [](int, std::int64_t, std::int64_t, int w, int h) { return RgbImage(w, h); };
+    EXPECT_THROW(make_pixel_feed("f", {}, 0.5, reader), InvalidArgument);
+    EXPECT_THROW(make_pixel_feed("f", {{100, 100, 2.0}}, 0.5, reader), InvalidArgument);               // level 0 not 1x
+    EXPECT_THROW(make_pixel_feed("f", {{100, 100, 1.0}, {50, 50, 1.0}}, 0.5, reader), InvalidArgument); // not increasing
+    EXPECT_THROW(make_pixel_feed("f", {{0, 100, 1.0}}, 0.5, reader), InvalidArgument);
+    EXPECT_THROW(make_pixel_feed("f", {{100, 100, 1.0}}, -1, reader), InvalidArgument);
+    EXPECT_THROW(make_pixel_feed("f", {{100, 100, 1.0}}, 0.5, nullptr), InvalidArgument);
+    try {
+        make_pixel_feed("levels of x.ndpi", {{100, 100, 1.0}, {50, 50, 0.5}}, 0.5, reader);
+        FAIL();
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("levels of x.ndpi"), std::string::npos) << e.what();
+    }
+    const auto wrong = make_pixel_feed("short", {{100, 100, 1.0}}, 0.5, [](int, std::int64_t, std::int64_t, int, int) { return RgbImage(3, 3); });
+    try {
+        wrong->read_region(0, 0, 0, 10, 10);
+        FAIL();
+    } catch (const CorruptFile& e) {
+        EXPECT_NE(std::string(e.what()).find("'short' supplied 3x3 pixels"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(wrong->read_region(1, 0, 0, 10, 10), InvalidArgument);
 }
 
 }  // namespace

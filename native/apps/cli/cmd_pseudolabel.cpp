@@ -46,10 +46,10 @@ Command add_pseudolabel_command(CLI::App& app) {
         ro.classes = model.config().classes;
         ro.allow_new_classes = true;  // only the areas matter here
         const AnnotationSet a = read_qupath_annotations(o->annotations, ro);
-        SlideDetectOptions d;
-        d.mpp = mpp;
-        d.decode.score_threshold = o->threshold;
-        d.regions = pseudo_label_rings(a.regions, o->ring_um / mpp);
+        PseudoLabelOptions po;
+        po.ring_um = o->ring_um;
+        po.threshold = o->threshold;
+        po.detect.mpp = mpp;
         DetectionWriterOptions wo;
         wo.classes = model.config().classes;
         wo.object_type = "annotation";
@@ -57,7 +57,7 @@ Command add_pseudolabel_command(CLI::App& app) {
         auto writer = DetectionWriter::create(o->output, wo);
         InterruptibleProgress progress(nullptr);
         const SlideDetectSummary s =
-            detect_slide(model, *slide, d, [&](const Detection& det) { writer->write(det); }, progress.get());
+            pseudo_label(model, *slide, a.regions, po, [&](const Detection& det) { writer->write(det); }, progress.get());
         writer->commit();
         status("wrote " + o->output + ": " + std::to_string(writer->count()) + " pseudo-labels (score >= " +
                std::to_string(o->threshold).substr(0, 4) + ") in rings of " + std::to_string(o->ring_um).substr(0, 5) +

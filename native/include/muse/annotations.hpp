@@ -13,7 +13,9 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -67,6 +69,28 @@ struct AnnotationReadOptions {
     std::vector<ClassInfo> classes;  ///< the model's classes: point classes map onto these by exact name
     bool allow_new_classes = false;  ///< unknown names become new classes instead of an error
 };
+
+/// An area a user drew (rectangle, polygon with holes), before it is known to be annotated.
+struct AnnotationArea {
+    std::string name;  ///< the annotation's name; "no nuclei" marks an area known to hold none
+    Polygon polygon;   ///< level-0 pixels
+};
+
+/// The points of one class a user clicked (one QuPath Points annotation).
+struct ClassifiedPoints {
+    std::string class_name;
+    std::array<std::uint8_t, 3> color{0, 0, 0};  ///< used when the class is new and has_color
+    bool has_color = false;
+    std::vector<Point> points;  ///< level-0 pixels
+};
+
+/// The annotated regions among `areas`: an area counts when it holds at least one of the
+/// points, or when it is named "no nuclei" (any case); a point inside several areas belongs to
+/// each. Class names map onto options.classes by exact name; unknown names are an error that
+/// lists them with the model's, unless options.allow_new_classes. `where` names the source in
+/// messages (a file, "the annotations"). InvalidArgument when nothing is annotated.
+AnnotationSet assemble_annotations(std::vector<AnnotationArea> areas, const std::vector<ClassifiedPoints>& points,
+                                   const AnnotationReadOptions& options, const std::string& where);
 
 /// Reads the annotations of a QuPath GeoJSON export (FeatureCollection, Feature, array, or bare
 /// geometry). Areas: Polygon / MultiPolygon annotations (one region per polygon, holes kept);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "muse/annotations.hpp"
+#include "muse/detect.hpp"
 #include "muse/model.hpp"
 #include "muse/progress.hpp"
 #include "muse/slide.hpp"
@@ -107,5 +108,22 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
 /// each annotated region: the region's bounding box grown by the ring width, with the region's
 /// outline as a hole. Detect in these areas with a high score threshold (`muse pseudolabel`).
 std::vector<Polygon> pseudo_label_rings(const std::vector<AnnotatedRegion>& regions, double ring_px);
+
+}  // namespace muse
+
+namespace muse {
+
+struct PseudoLabelOptions {
+    double ring_um = 50.0;       ///< width of the ring around each region
+    double threshold = 0.9;      ///< score a pseudo-label needs
+    SlideDetectOptions detect;   ///< tiling, MPP, threads; its regions and score threshold are set here
+};
+
+/// Pseudo-labels for review: detections scoring at least options.threshold in a ring of
+/// options.ring_um around each annotated region (pseudo_label_rings), handed to `sink` in
+/// level-0 pixels. Same progress and cancellation as detect_slide.
+SlideDetectSummary pseudo_label(const Model& model, const SlideSource& slide, const std::vector<AnnotatedRegion>& regions,
+                                const PseudoLabelOptions& options, const std::function<void(const Detection&)>& sink,
+                                const Progress& progress = Progress());
 
 }  // namespace muse

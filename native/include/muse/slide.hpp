@@ -54,6 +54,18 @@ private:
 /// (neither OpenSlide nor the image decoders know the file), naming it.
 std::unique_ptr<SlideSource> open_slide(const std::filesystem::path& path);
 
+/// Reads `width` x `height` RGB pixels of `level` whose top-left corner is (x, y) in level-0
+/// pixels (the contract of SlideSource::read_region). Called from several threads at once.
+using RegionReader = std::function<RgbImage(int level, std::int64_t x, std::int64_t y, int width, int height)>;
+
+/// A slide whose pixels the caller supplies, e.g. an image viewer's or QuPath's own reader:
+/// levels (level 0 first, downsample 1, then increasing) and MPP (0 = unknown) describe it,
+/// `read` gives the pixels. `name` stands for the slide in messages. Detection, tissue masks and
+/// fine-tuning treat it exactly like a file. A reader that returns the wrong size is reported
+/// as CorruptFile; what the reader throws passes through. Throws InvalidArgument for bad levels.
+std::unique_ptr<SlideSource> make_pixel_feed(const std::string& name, std::vector<SlideLevel> levels, double mpp,
+                                             RegionReader read);
+
 /// The MPP that OpenSlide-style properties give: openslide.mpp-x/-y, else tiff.XResolution
 /// with tiff.ResolutionUnit (centimeter or inch; 10 px/cm, the default libvips writes, counts
 /// as unknown). 0 when unknown. `property` returns "" for an absent name.

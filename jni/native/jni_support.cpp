@@ -1,0 +1,218 @@
+// JNI plumbing: thread environments, value conversion, exception translation.
+#include "jni_support.hpp"
+
+#include <atomic>
+#include <new>
+
+#include "muse/errors.hpp"
+
+namespace muse::jni {
+namespace {
+
+std::atomic<JavaVM*> g_vm{nullptr};
+
+/// Detaches an engine thread that was attached here, when the thread ends.
+struct ThreadAttachment {
+    bool attached = false;
+    ~ThreadAttachment() {
+        if (attached) {
+            if (JavaVM* v = g_vm.load()) v->DetachCurrentThread();
+        }
+    }
+};
+
+void throw_java(JNIEnv* env, const char* class_name, const std::string& message) {
+    jclass cls = env->FindClass(class_name);
+    if (cls) env->ThrowNew(cls, message.c_str());
+}
+
+void throw_muse(JNIEnv* env, const char* kind, const std::string& message) {
+    jclass cls = env->FindClass("io/github/musequpath/engine/MuseException");
+    if (!cls) return;  // NoClassDefFoundError is pending
+    jmethodID ctor = env->GetMethodID(cls, "<init>", "(Ljava/lang/String;Ljava/lang/String;)V");
+    if (!ctor) return;
+    jstring k = env->NewStringUTF(kind);
+    jstring m = to_java(env, message);
+    if (!k || !m) return;
+    auto ex = static_cast<jthrowable>(env->NewObject(cls, ctor, k, m));
+    if (ex) env->Throw(ex);
+}
+
+}  // namespace
+
+JavaVM* vm() { return g_vm.load(); }
+void set_vm(JavaVM* v) { g_vm.store(v); }
+
+JNIEnv* env_of_this_thread() {
+    JavaVM* v = g_vm.load();
+    if (!v) throw Error("the JVM is not known to the MUSE native library (JNI_OnLoad did not run)");
+    JNIEnv* env = nullptr;
+    if (v->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) == JNI_OK) return env;
+    thread_local ThreadAttachment attachment;
+    JavaVMAttachArgs args{JNI_VERSION_1_8, const_cast<char*>("muse-tile-reader"), nullptr};
+    if (v->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) != JNI_OK) {
+        throw Error("cannot attach an engine thread to the JVM");
+    }
+    attachment.attached = true;
+    return env;
+}
+
+JavaCallbackFailed::JavaCallbackFailed(JNIEnv* env, jthrowable t, std::string description)
+    : ref_(static_cast<jthrowable>(env->NewGlobalRef(t))), description_(std::move(description)) {}
+
+JavaCallbackFailed::JavaCallbackFailed(const JavaCallbackFailed& other) : description_(other.description_) {
+    if (other.ref_) ref_ = static_cast<jthrowable>(env_of_this_thread()->NewGlobalRef(other.ref_));
+}
+
+JavaCallbackFailed::~JavaCallbackFailed() {
+    if (!ref_) return;
+    try {
+        env_of_this_thread()->DeleteGlobalRef(ref_);
+    } catch (...) {
+    }
+}
+
+void throw_if_java_exception(JNIEnv* env) {
+    if (!env->ExceptionCheck()) return;
+    jthrowable t = env->ExceptionOccurred();
+    env->ExceptionClear();
+    std::string description = "a Java callback failed";
+    jclass object_class = env->FindClass("java/lang/Object");
+    jmethodID to_string_id = object_class ? env->GetMethodID(object_class, "toString", "()Ljava/lang/String;") : nullptr;
+    if (to_string_id) {
+        auto s = static_cast<jstring>(env->CallObjectMethod(t, to_string_id));
+        if (env->ExceptionCheck()) env->ExceptionClear();
+        else if (s) description = to_string(env, s);
+        if (s) env->DeleteLocalRef(s);
+    }
+    if (object_class) env->DeleteLocalRef(object_class);
+    JavaCallbackFailed failure(env, t, description);
+    env->DeleteLocalRef(t);
+    throw failure;
+}
+
+GlobalRef::~GlobalRef() {
+    if (!ref_) return;
+    try {
+        env_of_this_thread()->DeleteGlobalRef(ref_);
+    } catch (...) {
+    }
+}
+
+std::string to_string(JNIEnv* env, jstring s) {
+    if (!s) return "";
+    const char* chars = env->GetStringUTFChars(s, nullptr);
+    if (!chars) throw std::bad_alloc();
+    std::string out(chars);
+    env->ReleaseStringUTFChars(s, chars);
+    return out;
+}
+
+jstring to_java(JNIEnv* env, const std::string& s) {
+    jstring out = env->NewStringUTF(s.c_str());
+    if (!out) throw_if_java_exception(env);
+    return out;
+}
+
+std::vector<double> to_vector(JNIEnv* env, jdoubleArray a) {
+    if (!a) return {};
+    std::vector<double> out(static_cast<std::size_t>(env->GetArrayLength(a)));
+    if (!out.empty()) env->GetDoubleArrayRegion(a, 0, static_cast<jsize>(out.size()), out.data());
+    return out;
+}
+
+std::vector<int> to_vector(JNIEnv* env, jintArray a) {
+    if (!a) return {};
+    std::vector<int> out(static_cast<std::size_t>(env->GetArrayLength(a)));
+    if (!out.empty()) env->GetIntArrayRegion(a, 0, static_cast<jsize>(out.size()), reinterpret_cast<jint*>(out.data()));
+    return out;
+}
+
+jobjectArray string_array(JNIEnv* env, const std::vector<std::string>& values) {
+    jclass string_class = env->FindClass("java/lang/String");
+    throw_if_java_exception(env);
+    jobjectArray out = env->NewObjectArray(static_cast<jsize>(values.size()), string_class, nullptr);
+    throw_if_java_exception(env);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        jstring s = to_java(env, values[i]);
+        env->SetObjectArrayElement(out, static_cast<jsize>(i), s);
+        env->DeleteLocalRef(s);
+    }
+    return out;
+}
+
+template <typename Array, typename Value, typename New, typename Set>
+Array make_array(JNIEnv* env, const std::vector<Value>& values, New make, Set set) {
+    Array out = (env->*make)(static_cast<jsize>(values.size()));
+    throw_if_java_exception(env);
+    if (!values.empty()) (env->*set)(out, 0, static_cast<jsize>(values.size()), values.data());
+    return out;
+}
+
+jdoubleArray double_array(JNIEnv* env, const std::vector<double>& v) {
+    return make_array<jdoubleArray>(env, v, &JNIEnv::NewDoubleArray, &JNIEnv::SetDoubleArrayRegion);
+}
+jfloatArray float_array(JNIEnv* env, const std::vector<float>& v) {
+    return make_array<jfloatArray>(env, v, &JNIEnv::NewFloatArray, &JNIEnv::SetFloatArrayRegion);
+}
+jintArray int_array(JNIEnv* env, const std::vector<int>& v) {
+    static_assert(sizeof(int) == sizeof(jint), "jint is int");
+    jintArray out = env->NewIntArray(static_cast<jsize>(v.size()));
+    throw_if_java_exception(env);
+    if (!v.empty()) env->SetIntArrayRegion(out, 0, static_cast<jsize>(v.size()), reinterpret_cast<const jint*>(v.data()));
+    return out;
+}
+jlongArray long_array(JNIEnv* env, const std::vector<std::int64_t>& v) {
+    jlongArray out = env->NewLongArray(static_cast<jsize>(v.size()));
+    throw_if_java_exception(env);
+    std::vector<jlong> j(v.begin(), v.end());
+    if (!j.empty()) env->SetLongArrayRegion(out, 0, static_cast<jsize>(j.size()), j.data());
+    return out;
+}
+
+jobject object_field(JNIEnv* env, jobject obj, const char* name, const char* signature) {
+    jclass cls = env->GetObjectClass(obj);
+    jfieldID id = env->GetFieldID(cls, name, signature);
+    env->DeleteLocalRef(cls);
+    throw_if_java_exception(env);
+    return env->GetObjectField(obj, id);
+}
+
+double double_field(JNIEnv* env, jobject obj, const char* name) {
+    jclass cls = env->GetObjectClass(obj);
+    jfieldID id = env->GetFieldID(cls, name, "D");
+    env->DeleteLocalRef(cls);
+    throw_if_java_exception(env);
+    return env->GetDoubleField(obj, id);
+}
+
+bool guarded(JNIEnv* env, const std::function<void()>& body) {
+    try {
+        body();
+        return !env->ExceptionCheck();
+    } catch (const JavaCallbackFailed& e) {
+        if (e.throwable()) env->Throw(e.throwable());
+        else throw_muse(env, "INTERNAL", e.what());
+    } catch (const Cancelled&) {
+        throw_java(env, "java/util/concurrent/CancellationException", "cancelled");
+    } catch (const InvalidArgument& e) {
+        throw_muse(env, "INVALID_ARGUMENT", e.what());
+    } catch (const IoError& e) {
+        throw_muse(env, "IO_ERROR", e.what());
+    } catch (const UnsupportedFormat& e) {
+        throw_muse(env, "UNSUPPORTED_FORMAT", e.what());
+    } catch (const CorruptFile& e) {
+        throw_muse(env, "CORRUPT_FILE", e.what());
+    } catch (const ModelMismatch& e) {
+        throw_muse(env, "MODEL_MISMATCH", e.what());
+    } catch (const std::bad_alloc&) {
+        throw_muse(env, "OUT_OF_MEMORY", "the native engine ran out of memory");
+    } catch (const std::exception& e) {
+        throw_muse(env, "INTERNAL", e.what());
+    } catch (...) {
+        throw_muse(env, "INTERNAL", "unknown native failure");
+    }
+    return false;
+}
+
+}  // namespace muse::jni

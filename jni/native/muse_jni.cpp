@@ -1,0 +1,394 @@
+// The JNI entry points of io.github.musequpath.engine.NativeBridge: marshal Java values into
+// engine calls and results back; every failure leaves through jni::guarded as a Java exception.
+#include <jni.h>
+
+#include <cstring>
+#include <memory>
+
+#include "jni_support.hpp"
+#include "muse/annotations.hpp"
+#include "muse/detect.hpp"
+#include "muse/errors.hpp"
+#include "muse/finetune.hpp"
+#include "muse/model.hpp"
+#include "muse/runtime.hpp"
+#include "muse/slide.hpp"
+#include "muse/version.hpp"
+
+using namespace muse;
+
+namespace {
+
+/// What a model handle points to.
+struct ModelHandle {
+    Model model;
+};
+
+const Model& model_of(jlong handle) {
+    if (handle == 0) throw InvalidArgument("the model is closed");
+    return reinterpret_cast<ModelHandle*>(handle)->model;
+}
+
+std::vector<Point> ring_of(const std::vector<double>& xy) {
+    std::vector<Point> ring;
+    for (std::size_t i = 0; i + 1 < xy.size(); i += 2) ring.push_back({xy[i], xy[i + 1]});
+    return ring;
+}
+
+/// double[][][]: per polygon {outer, hole, ...} as x, y pairs.
+std::vector<Polygon> polygons_of(JNIEnv* env, jobjectArray regions) {
+    std::vector<Polygon> out;
+    if (!regions) return out;
+    const jsize n = env->GetArrayLength(regions);
+    for (jsize i = 0; i < n; ++i) {
+        auto rings = static_cast<jobjectArray>(env->GetObjectArrayElement(regions, i));
+        if (!rings || env->GetArrayLength(rings) < 1) throw InvalidArgument("region " + std::to_string(i + 1) + " has no outline");
+        Polygon p;
+        for (jsize k = 0; k < env->GetArrayLength(rings); ++k) {
+            auto ring = static_cast<jdoubleArray>(env->GetObjectArrayElement(rings, k));
+            std::vector<Point> points = ring_of(jni::to_vector(env, ring));
+            env->DeleteLocalRef(ring);
+            if (points.size() < 3) throw InvalidArgument("region " + std::to_string(i + 1) + " has a ring with fewer than 3 points");
+            if (k == 0) p.outer = std::move(points);
+            else p.holes.push_back(std::move(points));
+        }
+        env->DeleteLocalRef(rings);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+/// Reads a NativePixelFeed's description and calls its read() from the engine's reader threads.
+std::unique_ptr<SlideSource> pixel_feed(JNIEnv* env, jobject feed) {
+    const std::string name = jni::to_string(env, static_cast<jstring>(jni::object_field(env, feed, "name", "Ljava/lang/String;")));
+    const double mpp = jni::double_field(env, feed, "mpp");
+    auto sizes = static_cast<jlongArray>(jni::object_field(env, feed, "levelSizes", "[J"));
+    const std::vector<double> downsamples =
+        jni::to_vector(env, static_cast<jdoubleArray>(jni::object_field(env, feed, "downsamples", "[D")));
+    std::vector<jlong> wh(static_cast<std::size_t>(sizes ? env->GetArrayLength(sizes) : 0));
+    if (!wh.empty()) env->GetLongArrayRegion(sizes, 0, static_cast<jsize>(wh.size()), wh.data());
+    if (wh.size() != 2 * downsamples.size()) throw InvalidArgument("pixel source '" + name + "': level sizes and downsamples differ in number");
+    std::vector<SlideLevel> levels;
+    for (std::size_t i = 0; i < downsamples.size(); ++i) levels.push_back({wh[2 * i], wh[2 * i + 1], downsamples[i]});
+
+    jclass cls = env->GetObjectClass(feed);
+    jmethodID read = env->GetMethodID(cls, "read", "(IJJII)[B");
+    env->DeleteLocalRef(cls);
+    jni::throw_if_java_exception(env);
+    auto ref = std::make_shared<jni::GlobalRef>(env, feed);
+    return make_pixel_feed(name, std::move(levels), mpp, [ref, read, name](int level, std::int64_t x, std::int64_t y, int w, int h) {
+        JNIEnv* e = jni::env_of_this_thread();
+        auto bytes = static_cast<jbyteArray>(e->CallObjectMethod(ref->get(), read, level, static_cast<jlong>(x),
+                                                                   static_cast<jlong>(y), w, h));
+        try {
+            jni::throw_if_java_exception(e);
+        } catch (const jni::JavaCallbackFailed& f) {
+            throw IoError("reading pixels of '" + name + "': " + f.what());  // the tile is skipped and counted
+        }
+        RgbImage img(w, h);
+        e->GetByteArrayRegion(bytes, 0, static_cast<jsize>(img.pixels.size()), reinterpret_cast<jbyte*>(img.pixels.data()));
+        e->DeleteLocalRef(bytes);  // reader threads stay attached: free every local reference
+        jni::throw_if_java_exception(e);
+        return img;
+    });
+}
+
+/// A muse::Progress that reports to a NativeProgress and cancels when it answers false.
+/// Reports may come from any engine thread, so the listener is held globally.
+class JavaProgress {
+public:
+    JavaProgress(JNIEnv* env, jobject listener) : listener_(env, listener) {
+        if (!listener) throw InvalidArgument("no progress listener");
+        jclass cls = env->GetObjectClass(listener);
+        update_ = env->GetMethodID(cls, "update", "(JJLjava/lang/String;Ljava/lang/String;)Z");
+        env->DeleteLocalRef(cls);
+        jni::throw_if_java_exception(env);
+        progress_ = Progress([this](const ProgressUpdate& u) { relay(u); });
+    }
+    JavaProgress(const JavaProgress&) = delete;
+    JavaProgress& operator=(const JavaProgress&) = delete;
+    const Progress& get() const { return progress_; }
+
+private:
+    void relay(const ProgressUpdate& u) {
+        JNIEnv* env = jni::env_of_this_thread();
+        jstring unit = jni::to_java(env, u.unit), message = jni::to_java(env, u.message);
+        const jboolean go_on = env->CallBooleanMethod(listener_.get(), update_, static_cast<jlong>(u.done),
+                                                      static_cast<jlong>(u.total), unit, message);
+        env->DeleteLocalRef(unit);
+        env->DeleteLocalRef(message);
+        jni::throw_if_java_exception(env);
+        if (!go_on) progress_.cancel();
+    }
+
+    jni::GlobalRef listener_;
+    jmethodID update_ = nullptr;
+    Progress progress_;
+};
+
+SlideDetectOptions detect_options(JNIEnv* env, jdoubleArray numbers, jintArray ints, jobjectArray regions) {
+    const std::vector<double> n = jni::to_vector(env, numbers);
+    const std::vector<int> i = jni::to_vector(env, ints);
+    if (n.size() != 4 || i.size() != 4) throw InvalidArgument("detection options: wrong number of values");
+    SlideDetectOptions o;
+    o.decode.score_threshold = n[0];
+    o.decode.merge_radius_um = n[1];
+    o.mpp = n[2];
+    o.overlap_um = n[3];
+    o.tile_px = i[0];
+    o.batch = i[1];
+    o.reader_threads = i[2];
+    o.tissue_mask = i[3] != 0;
+    o.regions = polygons_of(env, regions);
+    return o;
+}
+
+/// Collects detections for Java as flat arrays.
+struct DetectionArrays {
+    std::vector<double> xy;
+    std::vector<int> classes;
+    std::vector<float> scores, probabilities;
+    void add(const Detection& d) {
+        xy.push_back(d.x);
+        xy.push_back(d.y);
+        classes.push_back(d.class_index);
+        scores.push_back(d.score);
+        probabilities.insert(probabilities.end(), d.probabilities.begin(), d.probabilities.end());
+    }
+    jobjectArray to_java(JNIEnv* env, const SlideDetectSummary& s) const {
+        jclass object_class = env->FindClass("java/lang/Object");
+        jni::throw_if_java_exception(env);
+        jobjectArray out = env->NewObjectArray(7, object_class, nullptr);
+        jni::throw_if_java_exception(env);
+        env->SetObjectArrayElement(out, 0, jni::double_array(env, xy));
+        env->SetObjectArrayElement(out, 1, jni::int_array(env, classes));
+        env->SetObjectArrayElement(out, 2, jni::float_array(env, scores));
+        env->SetObjectArrayElement(out, 3, jni::float_array(env, probabilities));
+        env->SetObjectArrayElement(out, 4, jni::long_array(env, {s.tiles_total, s.tiles_planned, s.tiles_done, s.tiles_failed}));
+        env->SetObjectArrayElement(out, 5, jni::double_array(env, {s.seconds, s.slide_mpp}));
+        env->SetObjectArrayElement(out, 6, jni::string_array(env, s.failures));
+        return out;
+    }
+};
+
+/// The slide of a NativeAnnotatedImage (a file, or its pixel feed) and its regions.
+struct AnnotatedSlide {
+    std::shared_ptr<const SlideSource> slide;
+    double mpp = 0;
+    std::vector<AnnotationArea> areas;
+    std::vector<ClassifiedPoints> points;
+};
+
+AnnotatedSlide annotated_slide(JNIEnv* env, jobject image) {
+    if (!image) throw InvalidArgument("an annotated image is missing");
+    AnnotatedSlide a;
+    const std::string path = jni::to_string(env, static_cast<jstring>(jni::object_field(env, image, "path", "Ljava/lang/String;")));
+    jobject feed = jni::object_field(env, image, "feed", "Lio/github/musequpath/engine/NativePixelFeed;");
+    if (!path.empty()) a.slide = open_slide(path);
+    else if (feed) a.slide = pixel_feed(env, feed);
+    else throw InvalidArgument("an annotated image has neither a file nor a pixel source");
+    a.mpp = jni::double_field(env, image, "mpp");
+    const std::vector<Polygon> polygons =
+        polygons_of(env, static_cast<jobjectArray>(jni::object_field(env, image, "areas", "[[[D")));
+    auto names = static_cast<jobjectArray>(jni::object_field(env, image, "areaNames", "[Ljava/lang/String;"));
+    for (std::size_t i = 0; i < polygons.size(); ++i) {
+        auto name = static_cast<jstring>(env->GetObjectArrayElement(names, static_cast<jsize>(i)));
+        a.areas.push_back({jni::to_string(env, name), polygons[i]});
+        env->DeleteLocalRef(name);
+    }
+    auto classes = static_cast<jobjectArray>(jni::object_field(env, image, "pointClasses", "[Ljava/lang/String;"));
+    const std::vector<int> rgb = jni::to_vector(env, static_cast<jintArray>(jni::object_field(env, image, "pointRgb", "[I")));
+    auto xys = static_cast<jobjectArray>(jni::object_field(env, image, "pointXy", "[[D"));
+    for (std::size_t i = 0; i < rgb.size(); ++i) {
+        ClassifiedPoints p;
+        auto name = static_cast<jstring>(env->GetObjectArrayElement(classes, static_cast<jsize>(i)));
+        p.class_name = jni::to_string(env, name);
+        env->DeleteLocalRef(name);
+        if (rgb[i] >= 0) {
+            p.color = {static_cast<std::uint8_t>((rgb[i] >> 16) & 0xFF), static_cast<std::uint8_t>((rgb[i] >> 8) & 0xFF),
+                       static_cast<std::uint8_t>(rgb[i] & 0xFF)};
+            p.has_color = true;
+        }
+        auto xy = static_cast<jdoubleArray>(env->GetObjectArrayElement(xys, static_cast<jsize>(i)));
+        p.points = ring_of(jni::to_vector(env, xy));
+        env->DeleteLocalRef(xy);
+        a.points.push_back(std::move(p));
+    }
+    return a;
+}
+
+}  // namespace
+
+extern "C" {
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
+    jni::set_vm(vm);
+    return JNI_VERSION_1_8;
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_musequpath_engine_NativeBridge_version(JNIEnv* env, jclass) {
+    jstring out = nullptr;
+    jni::guarded(env, [&] { out = jni::to_java(env, MUSE_VERSION_STRING); });
+    return out;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_musequpath_engine_NativeBridge_setComputeThreads(JNIEnv* env, jclass, jint threads) {
+    jint out = 0;
+    jni::guarded(env, [&] { out = set_compute_threads(threads); });
+    return out;
+}
+
+JNIEXPORT jboolean JNICALL Java_io_github_musequpath_engine_NativeBridge_retainFreedMemory(JNIEnv* env, jclass) {
+    jboolean out = JNI_FALSE;
+    jni::guarded(env, [&] { out = retain_freed_memory() ? JNI_TRUE : JNI_FALSE; });
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_io_github_musequpath_engine_NativeBridge_loadModel(JNIEnv* env, jclass, jstring path) {
+    jlong out = 0;
+    jni::guarded(env, [&] {
+        auto h = std::make_unique<ModelHandle>(ModelHandle{Model::load(jni::to_string(env, path))});
+        out = reinterpret_cast<jlong>(h.release());
+    });
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_freeModel(JNIEnv* env, jclass, jlong handle) {
+    jni::guarded(env, [&] { delete reinterpret_cast<ModelHandle*>(handle); });
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_modelInfo(JNIEnv* env, jclass, jlong handle) {
+    jobjectArray out = nullptr;
+    jni::guarded(env, [&] {
+        const ModelConfig& c = model_of(handle).config();
+        std::vector<std::string> names;
+        std::vector<int> rgb;
+        for (const auto& k : c.classes) {
+            names.push_back(k.name);
+            rgb.push_back((k.color[0] << 16) | (k.color[1] << 8) | k.color[2]);
+        }
+        jclass object_class = env->FindClass("java/lang/Object");
+        jni::throw_if_java_exception(env);
+        out = env->NewObjectArray(6, object_class, nullptr);
+        jni::throw_if_java_exception(env);
+        env->SetObjectArrayElement(out, 0, jni::to_java(env, c.arch));
+        env->SetObjectArrayElement(out, 1, jni::to_java(env, c.provenance_json));
+        env->SetObjectArrayElement(out, 2, jni::string_array(env, names));
+        env->SetObjectArrayElement(out, 3, jni::int_array(env, rgb));
+        env->SetObjectArrayElement(out, 4, jni::double_array(env, {c.mpp, c.detection.score_threshold, c.detection.merge_radius_um}));
+        env->SetObjectArrayElement(out, 5, jni::int_array(env, {c.img_size, c.detection.proposal_stride_px}));
+    });
+    return out;
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_detect(JNIEnv* env, jclass, jlong handle, jstring path,
+                                                                                 jobject feed, jdoubleArray numbers, jintArray ints,
+                                                                                 jobjectArray regions, jobject listener) {
+    jobjectArray out = nullptr;
+    jni::guarded(env, [&] {
+        const Model& model = model_of(handle);
+        const SlideDetectOptions options = detect_options(env, numbers, ints, regions);
+        const std::unique_ptr<SlideSource> slide = path ? open_slide(jni::to_string(env, path)) : pixel_feed(env, feed);
+        JavaProgress progress(env, listener);
+        DetectionArrays found;
+        const SlideDetectSummary s = detect_slide(model, *slide, options, [&](const Detection& d) { found.add(d); }, progress.get());
+        out = found.to_java(env, s);
+    });
+    return out;
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_pseudoLabel(JNIEnv* env, jclass, jlong handle,
+                                                                                      jobject image, jdouble ring_um,
+                                                                                      jdouble threshold, jdoubleArray numbers,
+                                                                                      jintArray ints, jobject listener) {
+    jobjectArray out = nullptr;
+    jni::guarded(env, [&] {
+        const Model& model = model_of(handle);
+        AnnotatedSlide a = annotated_slide(env, image);
+        AnnotationReadOptions ro;
+        ro.classes = model.config().classes;
+        ro.allow_new_classes = true;  // only the areas matter here
+        const AnnotationSet set = assemble_annotations(std::move(a.areas), a.points, ro, "the annotations of '" + a.slide->path().string() + "'");
+        PseudoLabelOptions po;
+        po.ring_um = ring_um;
+        po.threshold = threshold;
+        po.detect = detect_options(env, numbers, ints, nullptr);
+        if (a.mpp > 0) po.detect.mpp = a.mpp;
+        JavaProgress progress(env, listener);
+        DetectionArrays found;
+        const SlideDetectSummary s = pseudo_label(model, *a.slide, set.regions, po, [&](const Detection& d) { found.add(d); }, progress.get());
+        out = found.to_java(env, s);
+    });
+    return out;
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_finetune(
+    JNIEnv* env, jclass, jlong handle, jobjectArray images, jstring mode, jlong seed, jdoubleArray numbers, jintArray ints,
+    jstring checkpoint, jstring output, jstring provenance, jobject listener) {
+    jobjectArray out = nullptr;
+    jni::guarded(env, [&] {
+        const Model& base = model_of(handle);
+        const std::vector<double> n = jni::to_vector(env, numbers);
+        const std::vector<int> i = jni::to_vector(env, ints);
+        if (n.size() != 4 || i.size() != 6) throw InvalidArgument("fine-tuning options: wrong number of values");
+        FinetuneOptions o;
+        o.mode = parse_finetune_mode(jni::to_string(env, mode));
+        o.seed = static_cast<std::uint64_t>(seed);
+        o.lr = n[0];
+        o.lr_min = n[1];
+        o.cons_weight = n[2];
+        o.cons_threshold = n[3];
+        o.epochs = i[0];
+        o.batch = i[1];
+        o.sample_px = i[2];
+        o.lfov = i[3] != 0;
+        o.resume = i[5] != 0;
+        o.checkpoint = jni::to_string(env, checkpoint);
+        o.provenance_json = jni::to_string(env, provenance);
+        const std::string output_path = jni::to_string(env, output);
+        o.validate();
+
+        std::vector<ClassInfo> classes = base.config().classes;
+        std::vector<FinetuneSlide> data;
+        std::int64_t nuclei = 0;
+        const jsize count = images ? env->GetArrayLength(images) : 0;
+        for (jsize k = 0; k < count; ++k) {
+            jobject image = env->GetObjectArrayElement(images, k);
+            AnnotatedSlide a = annotated_slide(env, image);
+            env->DeleteLocalRef(image);
+            AnnotationReadOptions ro;
+            ro.classes = classes;  // classes added by earlier images keep their indices
+            ro.allow_new_classes = i[4] != 0;
+            AnnotationSet set = assemble_annotations(std::move(a.areas), a.points, ro,
+                                                     "the annotations of '" + a.slide->path().string() + "'");
+            classes = set.classes;
+            for (const auto& r : set.regions) nuclei += static_cast<std::int64_t>(r.nuclei.size());
+            data.push_back({a.slide, a.mpp, std::move(set.regions)});
+        }
+        std::vector<std::string> new_classes;
+        for (std::size_t c = base.config().classes.size(); c < classes.size(); ++c) new_classes.push_back(classes[c].name);
+
+        JavaProgress progress(env, listener);
+        const FinetuneResult r = finetune(base, classes, data, o, progress.get());
+        r.model.save(output_path);
+        std::error_code ignored;
+        std::filesystem::remove(o.checkpoint, ignored);  // the finished model supersedes it
+
+        std::vector<double> history;
+        for (const FinetuneEpoch& e : r.history) {
+            history.insert(history.end(), {static_cast<double>(e.epoch), e.loss, e.loss_type, e.loss_reg, e.loss_cons, e.lambda_cons,
+                                           e.lr, e.seconds, static_cast<double>(e.pseudo_labels)});
+        }
+        jclass object_class = env->FindClass("java/lang/Object");
+        jni::throw_if_java_exception(env);
+        out = env->NewObjectArray(4, object_class, nullptr);
+        jni::throw_if_java_exception(env);
+        env->SetObjectArrayElement(out, 0, jni::double_array(env, history));
+        env->SetObjectArrayElement(out, 1, jni::long_array(env, {r.regions, nuclei, r.resumed_after_epoch}));
+        env->SetObjectArrayElement(out, 2, jni::double_array(env, {r.cache_seconds}));
+        env->SetObjectArrayElement(out, 3, jni::string_array(env, new_classes));
+    });
+    return out;
+}
+
+}  // extern "C"

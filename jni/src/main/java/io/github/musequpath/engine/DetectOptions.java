@@ -1,0 +1,60 @@
+package io.github.musequpath.engine;
+
+import java.util.List;
+
+/**
+ * How to detect: decoding, resolution, tiling and regions. Zero means "the model's default"
+ * for the threshold and radius, "from the image" for the MPP.
+ *
+ * <pre>{@code
+ * DetectOptions o = DetectOptions.builder().scoreThreshold(0.5).regions(List.of(Region.rectangle(0, 0, 2048, 2048))).build();
+ * }</pre>
+ */
+public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double mpp, int tilePx, double overlapUm, int batch,
+                            int readerThreads, boolean tissueMask, List<Region> regions) {
+    public DetectOptions {
+        regions = List.copyOf(regions);
+        if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) throw new IllegalArgumentException("scoreThreshold must be in [0, 1] (0 = the model's), got " + scoreThreshold);
+        if (!(mergeRadiusUm >= 0)) throw new IllegalArgumentException("mergeRadiusUm must be >= 0 (0 = the model's), got " + mergeRadiusUm);
+        if (!(mpp >= 0)) throw new IllegalArgumentException("mpp must be >= 0 (0 = from the image), got " + mpp);
+        if (tilePx < 64 || tilePx > 4096 || tilePx % 32 != 0) throw new IllegalArgumentException("tilePx must be a multiple of 32 in 64..4096, got " + tilePx);
+        if (!(overlapUm >= 0)) throw new IllegalArgumentException("overlapUm must be >= 0, got " + overlapUm);
+        if (batch < 1 || batch > 256) throw new IllegalArgumentException("batch must be in 1..256, got " + batch);
+        if (readerThreads < 1 || readerThreads > 64) throw new IllegalArgumentException("readerThreads must be in 1..64, got " + readerThreads);
+    }
+
+    /** The defaults: the model's threshold and radius, 512 px tiles, 16 um overlap, batch 4, 2 readers, tissue mask on. */
+    public static DetectOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().scoreThreshold(scoreThreshold).mergeRadiusUm(mergeRadiusUm).mpp(mpp).tilePx(tilePx)
+                .overlapUm(overlapUm).batch(batch).readerThreads(readerThreads).tissueMask(tissueMask).regions(regions);
+    }
+
+    public static final class Builder {
+        private double scoreThreshold = 0, mergeRadiusUm = 0, mpp = 0, overlapUm = 16;
+        private int tilePx = 512, batch = 4, readerThreads = 2;
+        private boolean tissueMask = true;
+        private List<Region> regions = List.of();
+
+        public Builder scoreThreshold(double v) { scoreThreshold = v; return this; }
+        public Builder mergeRadiusUm(double v) { mergeRadiusUm = v; return this; }
+        public Builder mpp(double v) { mpp = v; return this; }
+        public Builder tilePx(int v) { tilePx = v; return this; }
+        public Builder overlapUm(double v) { overlapUm = v; return this; }
+        public Builder batch(int v) { batch = v; return this; }
+        public Builder readerThreads(int v) { readerThreads = v; return this; }
+        public Builder tissueMask(boolean v) { tissueMask = v; return this; }
+        public Builder regions(List<Region> v) { regions = List.copyOf(v); return this; }
+
+        public DetectOptions build() {
+            return new DetectOptions(scoreThreshold, mergeRadiusUm, mpp, tilePx, overlapUm, batch, readerThreads, tissueMask, regions);
+        }
+    }
+}

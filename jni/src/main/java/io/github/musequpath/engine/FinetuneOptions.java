@@ -1,0 +1,65 @@
+package io.github.musequpath.engine;
+
+import java.nio.file.Path;
+
+/**
+ * How to fine-tune (the engine's defaults are the MUSE paper's LFoV semi-supervised recipe).
+ *
+ * @param mode            FULL every weight; DECODER backbone frozen; HEADS only the heads, on
+ *                        features computed once (fast on a CPU: about a minute for 10 regions)
+ * @param epochs          passes over the annotated regions
+ * @param batch           samples per optimiser step
+ * @param samplePx        LFoV sample side at the model's resolution (multiple of 32)
+ * @param lfov            false: train on the annotated areas alone, without their surroundings
+ * @param lr              Adam learning rate at the start (cosine schedule down to lrMin)
+ * @param lrMin           learning rate at the end
+ * @param consWeight      weight of the pseudo-label loss at the end of its ramp (0 = none)
+ * @param consThreshold   confidence a pseudo-label needs
+ * @param seed            random seed (same seed and threads: same model)
+ * @param allowNewClasses point classes the model lacks become new classes (else an error)
+ * @param checkpoint      checkpoint file written after every epoch; null = next to the output
+ * @param resume          continue an interrupted run from its checkpoint
+ */
+public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, boolean lfov, double lr, double lrMin,
+                              double consWeight, double consThreshold, long seed, boolean allowNewClasses, Path checkpoint,
+                              boolean resume) {
+
+    public enum Mode { FULL, DECODER, HEADS }
+
+    public FinetuneOptions {
+        if (mode == null) throw new IllegalArgumentException("mode must be given");
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private Mode mode = Mode.HEADS;
+        private int epochs = 30, batch = 4, samplePx = 1024;
+        private boolean lfov = true, allowNewClasses = false, resume = false;
+        private double lr = 1e-4, lrMin = 1e-5, consWeight = 0.1, consThreshold = 0.9;
+        private long seed = 1;
+        private Path checkpoint;
+
+        public Builder mode(Mode v) { mode = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batch(int v) { batch = v; return this; }
+        public Builder samplePx(int v) { samplePx = v; return this; }
+        public Builder lfov(boolean v) { lfov = v; return this; }
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder lrMin(double v) { lrMin = v; return this; }
+        public Builder consWeight(double v) { consWeight = v; return this; }
+        public Builder consThreshold(double v) { consThreshold = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder allowNewClasses(boolean v) { allowNewClasses = v; return this; }
+        public Builder checkpoint(Path v) { checkpoint = v; return this; }
+        public Builder resume(boolean v) { resume = v; return this; }
+
+        public FinetuneOptions build() {
+            return new FinetuneOptions(mode, epochs, batch, samplePx, lfov, lr, lrMin, consWeight, consThreshold, seed,
+                    allowNewClasses, checkpoint, resume);
+        }
+    }
+}

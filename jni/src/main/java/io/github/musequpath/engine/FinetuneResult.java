@@ -1,0 +1,27 @@
+package io.github.musequpath.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A finished fine-tuning.
+ *
+ * @param model             the new model file (the base model is never overwritten)
+ * @param history           one entry per epoch, resumed ones included
+ * @param regions           annotated regions used
+ * @param nuclei            labelled nuclei in them
+ * @param resumedAfterEpoch epochs taken from a checkpoint (0 when the run started afresh)
+ * @param cacheSeconds      HEADS mode: time spent computing the features once
+ * @param newClasses        classes added to the model (allowNewClasses)
+ */
+public record FinetuneResult(Path model, List<Epoch> history, long regions, long nuclei, int resumedAfterEpoch,
+                             double cacheSeconds, List<String> newClasses) {
+    public FinetuneResult {
+        history = List.copyOf(history);
+        newClasses = List.copyOf(newClasses);
+    }
+
+    /** Means over one epoch's samples. */
+    public record Epoch(int epoch, double loss, double lossType, double lossReg, double lossCons, double lambdaCons,
+                        double learningRate, double seconds, long pseudoLabels) { }
+}

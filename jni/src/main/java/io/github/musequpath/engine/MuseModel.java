@@ -1,0 +1,222 @@
+package io.github.musequpath.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A MUSE detection model loaded into the native engine.
+ *
+ * <pre>{@code
+ * try (MuseModel model = MuseModel.load(Path.of("models/muse-default.muse"))) {
+ *     DetectionResult r = model.detect(Path.of("slide.svs"), DetectOptions.defaults(), ProgressListener.NONE, null);
+ *     for (Detection d : r.detections()) System.out.println(d.x() + " " + d.y() + " " + d.className());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: one model may run detections in several threads at once (each call has its
+ * own reader pool; the model's weights are shared, read-only). Closing waits for running calls
+ * to finish; calls after close throw IllegalStateException.
+ */
+public final class MuseModel implements AutoCloseable {
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Path file;
+    private final ModelInfo info;
+    private long handle;
+
+    private MuseModel(Path file, long handle) {
+        this.file = file;
+        this.handle = handle;
+        this.info = readInfo(handle);
+    }
+
+    /** Loads a model file (.muse). The native library is loaded first if needed. */
+    public static MuseModel load(Path file) {
+        Objects.requireNonNull(file, "file");
+        NativeLibrary.load();
+        return new MuseModel(file, NativeBridge.loadModel(file.toString()));
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** Detects nuclei in a slide or image file the engine opens itself (every format OpenSlide reads, PNG/JPEG/TIFF). */
+    public DetectionResult detect(Path slide, DetectOptions options, ProgressListener listener, Cancellation cancellation) {
+        Objects.requireNonNull(slide, "slide");
+        return detect(slide.toString(), null, options, listener, cancellation);
+    }
+
+    /** Detects nuclei in pixels the caller supplies (e.g. QuPath's ImageServer). */
+    public DetectionResult detect(PixelSource source, DetectOptions options, ProgressListener listener, Cancellation cancellation) {
+        Objects.requireNonNull(source, "source");
+        return detect(null, new NativePixelFeed(source), options, listener, cancellation);
+    }
+
+    /**
+     * Pseudo-labels for review: detections scoring at least {@code threshold} in a ring of
+     * {@code ringUm} micrometres around each annotated area of the image.
+     */
+    public DetectionResult pseudoLabel(AnnotatedImage image, double ringUm, double threshold, DetectOptions options,
+                                       ProgressListener listener, Cancellation cancellation) {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(options, "options");
+        if (!(ringUm > 0)) throw new IllegalArgumentException("ringUm must be > 0, got " + ringUm);
+        if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in (0, 1], got " + threshold);
+        NativeAnnotatedImage n = new NativeAnnotatedImage(image);
+        NativeProgress progress = startProgress(listener, cancellation);
+        return call(h -> detectionResult(NativeBridge.pseudoLabel(h, n, ringUm, threshold, numbers(options), ints(options), progress)));
+    }
+
+    /**
+     * Fine-tunes this model on annotated images and writes the new model to {@code output}
+     * (atomically; never this model's own file). With a checkpoint, an interrupted run can be
+     * resumed and ends with the same weights.
+     */
+    public FinetuneResult finetune(List<AnnotatedImage> images, FinetuneOptions options, Path output, ProgressListener listener,
+                                   Cancellation cancellation) {
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(output, "output");
+        if (images.isEmpty()) throw new IllegalArgumentException("fine-tuning needs at least one annotated image");
+        if (Files.exists(output) && file != null && Files.exists(file)) {
+            try {
+                if (Files.isSameFile(output, file)) {
+                    throw new IllegalArgumentException("the fine-tuned model must not overwrite the base model " + file);
+                }
+            } catch (java.io.IOException e) {
+                throw new MuseException(MuseException.Kind.IO_ERROR, "cannot compare " + output + " with " + file + ": " + e.getMessage());
+            }
+        }
+        NativeAnnotatedImage[] n = images.stream().map(NativeAnnotatedImage::new).toArray(NativeAnnotatedImage[]::new);
+        double[] numbers = {options.lr(), options.lrMin(), options.consWeight(), options.consThreshold()};
+        int[] ints = {options.epochs(), options.batch(), options.samplePx(), options.lfov() ? 1 : 0,
+                options.allowNewClasses() ? 1 : 0, options.resume() ? 1 : 0};
+        String checkpoint = options.checkpoint() == null ? output + ".ckpt" : options.checkpoint().toString();
+        String provenance = "{\"caller\":\"muse-engine Java API\",\"base_model_file\":" + jsonString(String.valueOf(file))
+                + ",\"images\":[" + String.join(",", images.stream().map(i -> jsonString(imageName(i))).toList()) + "]}";
+        NativeProgress progress = startProgress(listener, cancellation);
+        Object[] r = call(h -> NativeBridge.finetune(h, n, options.mode().name().toLowerCase(), options.seed(), numbers, ints,
+                checkpoint, output.toString(), provenance, progress));
+        double[] h = (double[]) r[0];
+        List<FinetuneResult.Epoch> history = new ArrayList<>();
+        for (int i = 0; i + 8 < h.length; i += 9) {
+            history.add(new FinetuneResult.Epoch((int) h[i], h[i + 1], h[i + 2], h[i + 3], h[i + 4], h[i + 5], h[i + 6], h[i + 7], (long) h[i + 8]));
+        }
+        long[] counts = (long[]) r[1];
+        return new FinetuneResult(output, history, counts[0], counts[1], (int) counts[2], ((double[]) r[2])[0], Arrays.asList((String[]) r[3]));
+    }
+
+    /** Frees the native model; waits for calls in other threads to finish. Idempotent. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (handle != 0) NativeBridge.freeModel(handle);
+            handle = 0;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private DetectionResult detect(String path, NativePixelFeed feed, DetectOptions options, ProgressListener listener,
+                                   Cancellation cancellation) {
+        Objects.requireNonNull(options, "options");
+        double[][][] regions = rings(options.regions());
+        NativeProgress progress = startProgress(listener, cancellation);
+        return call(h -> detectionResult(NativeBridge.detect(h, path, feed, numbers(options), ints(options), regions, progress)));
+    }
+
+    private interface NativeCall<T> {
+        T apply(long handle);
+    }
+
+    /** Runs a native call under the read lock, so that close() cannot free the model under it. */
+    private <T> T call(NativeCall<T> c) {
+        lock.readLock().lock();
+        try {
+            if (handle == 0) throw new IllegalStateException("the model " + file + " is closed");
+            return c.apply(handle);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static NativeProgress startProgress(ProgressListener listener, Cancellation cancellation) {
+        NativeProgress p = new NativeProgress(listener, cancellation);
+        if (p.stopRequested()) throw new CancellationException("cancelled before it started");
+        return p;
+    }
+
+    private static String imageName(AnnotatedImage image) {
+        return image.file() != null ? image.file().toString() : image.source().name();
+    }
+
+    /** A JSON string literal (provenance is JSON; names may hold quotes, backslashes, anything). */
+    static String jsonString(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    static double[][][] rings(List<Region> regions) {
+        double[][][] out = new double[regions.size()][][];
+        for (int i = 0; i < regions.size(); i++) {
+            Region r = regions.get(i);
+            out[i] = new double[1 + r.holes().size()][];
+            out[i][0] = r.outer();
+            for (int k = 0; k < r.holes().size(); k++) out[i][k + 1] = r.holes().get(k).clone();
+        }
+        return out;
+    }
+
+    private static double[] numbers(DetectOptions o) {
+        return new double[] {o.scoreThreshold(), o.mergeRadiusUm(), o.mpp(), o.overlapUm()};
+    }
+
+    private static int[] ints(DetectOptions o) {
+        return new int[] {o.tilePx(), o.batch(), o.readerThreads(), o.tissueMask() ? 1 : 0};
+    }
+
+    private DetectionResult detectionResult(Object[] r) {
+        double[] xy = (double[]) r[0];
+        int[] classes = (int[]) r[1];
+        float[] scores = (float[]) r[2];
+        float[] probs = (float[]) r[3];
+        long[] counts = (long[]) r[4];
+        double[] numbers = (double[]) r[5];
+        int k = info.classes().size();
+        List<Detection> detections = new ArrayList<>(classes.length);
+        for (int i = 0; i < classes.length; i++) {
+            detections.add(new Detection(xy[2 * i], xy[2 * i + 1], classes[i], info.classOf(classes[i]).name(), scores[i],
+                    Arrays.copyOfRange(probs, i * k, (i + 1) * k)));
+        }
+        return new DetectionResult(detections, counts[0], counts[1], counts[2], counts[3], numbers[0], numbers[1],
+                Arrays.asList((String[]) r[6]));
+    }
+
+    private static ModelInfo readInfo(long handle) {
+        Object[] r = NativeBridge.modelInfo(handle);
+        String[] names = (String[]) r[2];
+        int[] rgb = (int[]) r[3];
+        double[] d = (double[]) r[4];
+        int[] i = (int[]) r[5];
+        List<NucleusClass> classes = new ArrayList<>();
+        for (int c = 0; c < names.length; c++) classes.add(NucleusClass.fromPacked(names[c], rgb[c]));
+        return new ModelInfo((String) r[0], d[0], i[0], classes, d[1], d[2], i[1], (String) r[1]);
+    }
+}

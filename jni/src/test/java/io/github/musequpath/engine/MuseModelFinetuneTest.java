@@ -1,0 +1,126 @@
+package io.github.musequpath.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fine-tuning and pseudo-labels through the Java API. */
+class MuseModelFinetuneTest {
+    static MuseModel model;
+
+    @BeforeAll
+    static void load() {
+        model = MuseModel.load(TestImages.model());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    /** One annotated square of the synthetic image, every nucleus in it clicked as `cls`. */
+    static AnnotatedImage annotated(String cls) {
+        double x0 = 100, y0 = 100, side = 300;
+        double[] c = TestImages.nucleusCentres();
+        List<Double> inside = new ArrayList<>();
+        for (int i = 0; i < c.length; i += 2) {
+            if (c[i] > x0 && c[i] < x0 + side && c[i + 1] > y0 && c[i + 1] < y0 + side) {
+                inside.add(c[i]);
+                inside.add(c[i + 1]);
+            }
+        }
+        double[] xy = inside.stream().mapToDouble(Double::doubleValue).toArray();
+        return AnnotatedImage.of(TestImages.syntheticSource(), List.of(Region.rectangle(x0, y0, side, side)),
+                List.of(new ClassifiedPoints(cls, xy)));
+    }
+
+    static FinetuneOptions.Builder quick() {
+        return FinetuneOptions.builder().mode(FinetuneOptions.Mode.HEADS).epochs(3).samplePx(512).lr(1e-3);
+    }
+
+    @Test
+    void headsModeWritesANewModelThatLoadsAndDetects(@TempDir Path dir) {
+        Path out = dir.resolve("tuned.muse");
+        List<long[]> reports = new ArrayList<>();
+        FinetuneResult r = model.finetune(List.of(annotated("Tumor")), quick().build(), out,
+                (done, total, unit, message) -> reports.add(new long[] {done, total}), null);
+        assertEquals(out, r.model());
+        assertTrue(Files.isRegularFile(out));
+        assertFalse(Files.exists(Path.of(out + ".ckpt")), "the checkpoint is removed after success");
+        assertEquals(3, r.history().size());
+        assertEquals(1, r.regions());
+        assertTrue(r.nuclei() > 20, "nuclei " + r.nuclei());
+        assertFalse(reports.isEmpty());
+        for (FinetuneResult.Epoch e : r.history()) assertTrue(Double.isFinite(e.loss()) && e.loss() > 0);
+        try (MuseModel tuned = MuseModel.load(out)) {
+            assertEquals(model.info().classes(), tuned.info().classes());
+            assertTrue(tuned.info().provenanceJson().contains("muse-engine Java API"), tuned.info().provenanceJson());
+            assertFalse(tuned.detect(TestImages.syntheticSource(), DetectOptions.defaults(), null, null).detections().isEmpty());
+        }
+    }
+
+    @Test
+    void unknownClassesAreAnErrorThatListsThemUnlessAllowed(@TempDir Path dir) {
+        MuseException e = assertThrows(MuseException.class,
+                () -> model.finetune(List.of(annotated("Mitosis")), quick().build(), dir.resolve("x.muse"), null, null));
+        assertEquals(MuseException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().contains("'Mitosis'") && e.getMessage().contains("'Lymphocyte'"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("x.muse")));
+
+        FinetuneResult r = model.finetune(List.of(annotated("Mitosis")), quick().allowNewClasses(true).build(), dir.resolve("y.muse"), null, null);
+        assertEquals(List.of("Mitosis"), r.newClasses());
+        try (MuseModel tuned = MuseModel.load(r.model())) {
+            assertEquals(4, tuned.info().classes().size());
+            assertEquals("Mitosis", tuned.info().classes().get(3).name());
+        }
+    }
+
+    @Test
+    void cancellingAFinetuneWritesNoModel(@TempDir Path dir) {
+        Path out = dir.resolve("cancelled.muse");
+        Cancellation cancel = new Cancellation();
+        assertThrows(CancellationException.class, () -> model.finetune(List.of(annotated("Tumor")), quick().build(), out,
+                (done, total, unit, message) -> cancel.cancel(), cancel));
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void theBaseModelIsNeverOverwritten(@TempDir Path dir) throws Exception {
+        Path copy = Files.copy(TestImages.model(), dir.resolve("base.muse"));
+        try (MuseModel base = MuseModel.load(copy)) {
+            assertThrows(IllegalArgumentException.class, () -> base.finetune(List.of(annotated("Tumor")), quick().build(), copy, null, null));
+        }
+    }
+
+    @Test
+    void annotationsWithoutAnAnnotatedAreaAreRejected(@TempDir Path dir) {
+        AnnotatedImage empty = AnnotatedImage.of(TestImages.syntheticSource(), List.of(Region.rectangle(0, 0, 50, 50)), List.of());
+        MuseException e = assertThrows(MuseException.class, () -> model.finetune(List.of(empty), quick().build(), dir.resolve("z.muse"), null, null));
+        assertTrue(e.getMessage().contains("no annotated area"), e.getMessage());
+    }
+
+    @Test
+    void pseudoLabelsLieInTheRingAroundTheRegionAndAreConfident() {
+        double threshold = 0.6;
+        DetectionResult r = model.pseudoLabel(annotated("Tumor"), 40, threshold, DetectOptions.defaults(), null, null);
+        assertFalse(r.detections().isEmpty());
+        for (Detection d : r.detections()) {
+            assertTrue(d.score() >= threshold - 1e-6);
+            boolean inRegion = d.x() > 100 && d.x() < 400 && d.y() > 100 && d.y() < 400;
+            boolean inRing = d.x() >= 100 - 80 && d.x() <= 400 + 80 && d.y() >= 100 - 80 && d.y() <= 400 + 80;  // 40 um = 80 px
+            assertFalse(inRegion, "a pseudo-label inside the annotated region: " + d);
+            assertTrue(inRing, "a pseudo-label outside the ring: " + d);
+        }
+    }
+}
