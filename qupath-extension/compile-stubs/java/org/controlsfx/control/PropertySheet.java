@@ -1,0 +1,7 @@
+// Compile-only declaration of QuPath API (signatures as in QuPath 0.5.1 and 0.6.0, see
+// ../../README.md). Written for this project; never shipped, never run against real objects.
+package org.controlsfx.control;
+public class PropertySheet {
+    public interface Item { }
+    public javafx.collections.ObservableList<Item> getItems() { throw new UnsupportedOperationException("compile-only declaration"); }
+}

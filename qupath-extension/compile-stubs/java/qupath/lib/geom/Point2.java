@@ -1,0 +1,7 @@
+// Compile-only declaration of QuPath API (signatures as in QuPath 0.5.1 and 0.6.0, see
+// ../../README.md). Written for this project; never shipped, never run against real objects.
+package qupath.lib.geom;
+public class Point2 {
+    public double getX() { throw new UnsupportedOperationException("compile-only declaration"); }
+    public double getY() { throw new UnsupportedOperationException("compile-only declaration"); }
+}

@@ -1,0 +1,84 @@
+package qupath.ext.muse;
+
+import io.github.musequpath.engine.ClassifiedPoints;
+import io.github.musequpath.engine.Region;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import qupath.lib.geom.Point2;
+import qupath.lib.measurements.MeasurementList;
+import qupath.lib.objects.PathObject;
+import qupath.lib.objects.PathObjects;
+import qupath.lib.objects.classes.PathClass;
+import qupath.lib.regions.ImagePlane;
+import qupath.lib.roi.ROIs;
+import qupath.lib.roi.interfaces.ROI;
+
+/** Between QuPath objects and the engine's values: the one place that touches QuPath's object API. */
+final class QuPathObjects {
+    private QuPathObjects() { }
+
+    /** A detection (or, for pseudo-labels, a named point annotation) from a nucleus. */
+    static PathObject toPathObject(NucleusObjectSpec s, boolean annotation, String name) {
+        ImagePlane plane = ImagePlane.getDefaultPlane();
+        ROI roi = s.radiusPx() > 0
+                ? ROIs.createEllipseROI(s.x() - s.radiusPx(), s.y() - s.radiusPx(), 2 * s.radiusPx(), 2 * s.radiusPx(), plane)
+                : ROIs.createPointsROI(s.x(), s.y(), plane);
+        PathClass cls = PathClass.fromString(s.className(), s.rgb());
+        PathObject obj = annotation ? PathObjects.createAnnotationObject(roi, cls) : PathObjects.createDetectionObject(roi, cls);
+        if (name != null) obj.setName(name);
+        try (MeasurementList ml = obj.getMeasurementList()) {
+            for (Map.Entry<String, Double> m : s.measurements().entrySet()) ml.put(m.getKey(), m.getValue());
+        }
+        return obj;
+    }
+
+    /** The outline of an area annotation (rectangle, polygon, ellipse: its vertices) as a region with its name. */
+    static Region toRegion(PathObject annotation) {
+        ROI roi = annotation.getROI();
+        List<Point2> points = roi.getAllPoints();
+        if (!roi.isArea() || points.size() < 3) {
+            throw new IllegalArgumentException("'" + nameOf(annotation) + "' is not an area annotation");
+        }
+        double[] xy = new double[points.size() * 2];
+        for (int i = 0; i < points.size(); i++) {
+            xy[2 * i] = points.get(i).getX();
+            xy[2 * i + 1] = points.get(i).getY();
+        }
+        String name = annotation.getName();
+        return new Region(name == null ? "" : name, xy, List.of());
+    }
+
+    /** The classified points of Points annotations, grouped by class (unclassified ones are counted, not used). */
+    static List<ClassifiedPoints> classifiedPoints(Collection<? extends PathObject> annotations, int[] unclassified) {
+        Map<String, List<Double>> byClass = new LinkedHashMap<>();
+        Map<String, Integer> colours = new LinkedHashMap<>();
+        for (PathObject a : annotations) {
+            if (!a.isAnnotation() || a.getROI() == null || !a.getROI().isPoint()) continue;
+            PathClass cls = a.getPathClass();
+            if (cls == null) {
+                unclassified[0] += a.getROI().getAllPoints().size();
+                continue;
+            }
+            String name = cls.toString();
+            List<Double> xy = byClass.computeIfAbsent(name, k -> new ArrayList<>());
+            if (cls.getColor() != null) colours.put(name, cls.getColor());
+            for (Point2 p : a.getROI().getAllPoints()) {
+                xy.add(p.getX());
+                xy.add(p.getY());
+            }
+        }
+        List<ClassifiedPoints> out = new ArrayList<>();
+        for (Map.Entry<String, List<Double>> e : byClass.entrySet()) {
+            int rgb = colours.containsKey(e.getKey()) ? colours.get(e.getKey()) & 0xFFFFFF : -1;
+            out.add(new ClassifiedPoints(e.getKey(), rgb, e.getValue().stream().mapToDouble(Double::doubleValue).toArray()));
+        }
+        return out;
+    }
+
+    static String nameOf(PathObject o) {
+        return o.getName() != null ? o.getName() : o.toString();
+    }
+}

@@ -1,0 +1,131 @@
+package qupath.ext.muse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.musequpath.engine.Detection;
+import io.github.musequpath.engine.DetectOptions;
+import io.github.musequpath.engine.ModelInfo;
+import io.github.musequpath.engine.NucleusClass;
+import io.github.musequpath.engine.Region;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The extension's logic that needs no running QuPath: settings, tile requests, pixels, objects, scripts. */
+class MuseLogicTest {
+
+    static final ModelInfo MODEL = new ModelInfo("r50_w16", 0.5, 256,
+            List.of(new NucleusClass("Lymphocyte", 0, 0, 200), new NucleusClass("Tumor", 200, 0, 0), new NucleusClass("Stroma", 0, 150, 0)),
+            0.4, 3.0, 16, "{}");
+
+    @Test
+    void preferencesMapOntoTheEngineOptions() {
+        MuseSettings s = MuseSettings.fromPreferences(" /models/lab.muse ", "", 2, 500, 0.45, 4.0, true);
+        assertEquals(Path.of("/models/lab.muse"), s.model());
+        assertNull(s.nativeLibrary());
+        assertEquals(512, s.tilePx(), "rounded to a multiple of 32");
+        Region roi = Region.rectangle(10, 20, 300, 400);
+        DetectOptions o = s.detectOptions(List.of(roi));
+        assertEquals(512, o.tilePx());
+        assertEquals(0.45, o.scoreThreshold());
+        assertEquals(4.0, o.mergeRadiusUm());
+        assertEquals(1, o.regions().size());
+        assertArrayEquals(roi.outer(), o.regions().get(0).outer());
+    }
+
+    @Test
+    void outOfRangePreferencesFallBackToDefaultsButExplicitSettingsAreChecked() {
+        MuseSettings s = MuseSettings.fromPreferences(null, null, -3, 10, 7.0, -1, false);
+        assertEquals(0, s.threads());
+        assertEquals(64, s.tilePx());
+        assertEquals(0, s.scoreThreshold());
+        assertEquals(0, s.mergeRadiusUm());
+        assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, 0, 500, 0, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, -1, 512, 0, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, 0, 512, 1.5, 0, false));
+    }
+
+    @Test
+    void tileRequestsInsideTheImageAskForExactlyTheEnginesRead() {
+        TileRequest t = TileRequest.of(10000, 8000, 4.0, 1024, 2048, 256, 128);
+        assertEquals(new TileRequest(1024, 2048, 1024, 512, 4.0, 0, 0, 256, 128), t);
+    }
+
+    @Test
+    void tileRequestsAcrossTheImageEdgeAreClippedAndPlacedInTheWhiteCanvas() {
+        TileRequest t = TileRequest.of(1000, 800, 2.0, -64, 700, 100, 100);  // left of and below the image
+        assertEquals(0, t.x());
+        assertEquals(700, t.y());
+        assertEquals(136, t.width());      // level-0 [0, 136)
+        assertEquals(100, t.height());     // level-0 [700, 800)
+        assertEquals(32, t.destX());       // 64 level-0 px = 32 level px
+        assertEquals(0, t.destY());
+        assertEquals(68, t.destWidth());
+        assertEquals(50, t.destHeight());
+        assertTrue(TileRequest.of(1000, 800, 1.0, 2000, 0, 64, 64).isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> TileRequest.of(1000, 800, 0.5, 0, 0, 64, 64));
+    }
+
+    @Test
+    void pixelsArePastedAsRgbWithTransparencyAsWhiteAndRoundingAbsorbed() {
+        BufferedImage img = new BufferedImage(3, 2, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 2; y++) for (int x = 0; x < 3; x++) img.setRGB(x, y, 0xFF404040);
+        img.setRGB(0, 0, 0xFF102030);
+        img.setRGB(1, 0, 0x00000000);  // transparent = glass
+        byte[] canvas = RgbPixels.whiteCanvas(4, 3);
+        RgbPixels.paste(img, canvas, 4, 3, 1, 1, 3, 2);
+        int o = (1 * 4 + 1) * 3;
+        assertEquals(0x10, canvas[o] & 0xFF);
+        assertEquals(0x20, canvas[o + 1] & 0xFF);
+        assertEquals(0x30, canvas[o + 2] & 0xFF);
+        assertEquals(255, canvas[o + 3] & 0xFF, "transparent pixel is white");
+        assertEquals(255, canvas[0] & 0xFF, "outside the pasted part stays white");
+        byte[] stretched = RgbPixels.whiteCanvas(4, 4);
+        RgbPixels.paste(img, stretched, 4, 4, 0, 0, 4, 4);  // a 3x2 answer for a 4x4 request fills it
+        assertEquals(0x10, stretched[0] & 0xFF);
+        assertEquals(0x40, stretched[(3 * 4 + 3) * 3] & 0xFF, "filled to the corner from the answer's last pixel");
+    }
+
+    @Test
+    void aDetectionBecomesAClassifiedObjectWithTheCliMeasurementNames() {
+        Detection d = new Detection(100.5, 200.25, 1, "Tumor", 0.8f, new float[] {0.1f, 0.8f, 0.05f});
+        NucleusObjectSpec point = NucleusObjectSpec.of(d, MODEL, 0.25, false);
+        assertEquals(100.5, point.x());
+        assertEquals(200.25, point.y());
+        assertEquals(0, point.radiusPx());
+        assertEquals("Tumor", point.className());
+        assertEquals(0xC80000, point.rgb());
+        assertEquals(List.of("Score", "Probability: Lymphocyte", "Probability: Tumor", "Probability: Stroma"),
+                List.copyOf(point.measurements().keySet()));
+        assertEquals(0.8, point.measurements().get("Score"), 1e-6);
+        assertEquals(0.05, point.measurements().get("Probability: Stroma"), 1e-6);
+        NucleusObjectSpec ellipse = NucleusObjectSpec.of(d, MODEL, 0.25, true);
+        assertEquals(12.0, ellipse.radiusPx(), 1e-9, "3 um at 0.25 um/px");
+    }
+
+    @Test
+    void scriptsReplayTheSettingsAndQuoteForGroovy() {
+        MuseSettings s = new MuseSettings(Path.of("/data/m$1 \"x\".muse"), null, 2, 256, 0.5, 0, true);
+        assertEquals("qupath.ext.muse.Muse.builder().model(\"/data/m\\$1 \\\"x\\\".muse\").threads(2).tileSize(256).scoreThreshold(0.5)"
+                + ".ellipses(true).build().detect(getCurrentImageData(), getSelectedObjects())", MuseScript.detect(s, true));
+        assertEquals("qupath.ext.muse.Muse.builder().build().detect(getCurrentImageData(), [])", MuseScript.detect(MuseSettings.defaults(), false));
+        assertTrue(MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30)
+                .endsWith(".finetune(getCurrentImageData(), getSelectedObjects(), \"/m/new.muse\", \"heads\", 30)"));
+    }
+
+    @Test
+    void theScriptBuilderChecksEveryValue() {
+        Muse muse = Muse.builder().model("/m/a.muse").threads(3).tileSize(1024).scoreThreshold(0.3).mergeRadius(2.5).ellipses(true).build();
+        assertEquals(new MuseSettings(Path.of("/m/a.muse"), null, 3, 1024, 0.3, 2.5, true), muse.settings());
+        assertEquals(MuseSettings.defaults(), Muse.builder().build().settings());
+        assertEquals(muse.settings(), Muse.builder().settings(muse.settings()).build().settings());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Muse.builder().tileSize(100).build());
+        assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Muse.builder().mergeRadius(-2).build());
+    }
+}
