@@ -11,6 +11,7 @@
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/optim/adam.h>
 
 #include "detect/tile_plan.hpp"
@@ -213,11 +214,16 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             trainable_tensors.push_back(p.value());
         }
     }
-    // Frozen parts keep their BatchNorm statistics.
+    // Frozen parts keep their BatchNorm statistics. So do the trained ones: samples go through
+    // the network one at a time (their sizes differ), and BatchNorm in training mode would
+    // normalise each image by its own statistics and drag the running ones after a few
+    // hundred images; measured on BRCA-M2C, full fine-tuning then lost half its detection
+    // recall (docs/finetune.md). Their scale and shift still train.
     network.net->train();
     for (auto& m : network.net->named_modules()) {
         if ((o.mode == FinetuneMode::Decoder && starts_with(m.key(), "encoder.encoder")) ||
-            (o.mode == FinetuneMode::Heads && !starts_with(m.key(), "head") && !m.key().empty())) {
+            (o.mode == FinetuneMode::Heads && !starts_with(m.key(), "head") && !m.key().empty()) ||
+            m.value()->as<torch::nn::BatchNorm2d>() != nullptr) {
             m.value()->eval();
         }
     }
