@@ -11,6 +11,8 @@ namespace {
 
 std::atomic<JavaVM*> g_vm{nullptr};
 
+jstring new_java_string(JNIEnv* env, const std::string& s) noexcept;
+
 /// Detaches an engine thread that was attached here, when the thread ends.
 struct ThreadAttachment {
     bool attached = false;
@@ -21,19 +23,29 @@ struct ThreadAttachment {
     }
 };
 
-void throw_java(JNIEnv* env, const char* class_name, const std::string& message) {
+// Both never throw: they run inside guarded()'s handlers, at the JNI boundary.
+void throw_java(JNIEnv* env, const char* class_name, const char* message) noexcept {
     jclass cls = env->FindClass(class_name);
-    if (cls) env->ThrowNew(cls, message.c_str());
+    if (cls) env->ThrowNew(cls, message);
 }
 
-void throw_muse(JNIEnv* env, const char* kind, const std::string& message) {
+void throw_muse(JNIEnv* env, const char* kind, const char* message) noexcept {
     jclass cls = env->FindClass("io/github/musequpath/engine/MuseException");
     if (!cls) return;  // NoClassDefFoundError is pending
     jmethodID ctor = env->GetMethodID(cls, "<init>", "(Ljava/lang/String;Ljava/lang/String;)V");
     if (!ctor) return;
-    jstring k = env->NewStringUTF(kind);
-    jstring m = to_java(env, message);
-    if (!k || !m) return;
+    jstring k = env->NewStringUTF(kind);  // ASCII
+    if (!k) return;
+    jstring m = nullptr;
+    try {
+        m = new_java_string(env, message);
+    } catch (...) {
+    }
+    if (!m) {
+        if (env->ExceptionCheck()) return;
+        m = env->NewStringUTF("(the native message could not be converted)");
+        if (!m) return;
+    }
     auto ex = static_cast<jthrowable>(env->NewObject(cls, ctor, k, m));
     if (ex) env->Throw(ex);
 }
@@ -86,6 +98,7 @@ void throw_if_java_exception(JNIEnv* env) {
         if (s) env->DeleteLocalRef(s);
     }
     if (object_class) env->DeleteLocalRef(object_class);
+    if (env->ExceptionCheck()) env->ExceptionClear();  // a failed lookup must not stay pending
     JavaCallbackFailed failure(env, t, description);
     env->DeleteLocalRef(t);
     throw failure;
@@ -99,18 +112,64 @@ GlobalRef::~GlobalRef() {
     }
 }
 
+// Strings cross as UTF-8 bytes through java.lang.String's own codec: JNI's "modified UTF-8"
+// differs for characters outside the BMP (paths with them would not open), and NewStringUTF
+// has undefined behaviour for bytes that are not valid modified UTF-8 (a message quoting a
+// damaged file); String(byte[], UTF_8) replaces those.
+namespace {
+
+jobject utf8_charset(JNIEnv* env) {
+    jclass cls = env->FindClass("java/nio/charset/StandardCharsets");
+    if (!cls) return nullptr;
+    jfieldID f = env->GetStaticFieldID(cls, "UTF_8", "Ljava/nio/charset/Charset;");
+    jobject cs = f ? env->GetStaticObjectField(cls, f) : nullptr;
+    env->DeleteLocalRef(cls);
+    return cs;
+}
+
+/// Without throwing: a Java string of `s`, or nullptr with a Java exception pending.
+jstring new_java_string(JNIEnv* env, const std::string& s) noexcept {
+    jobject cs = utf8_charset(env);
+    if (!cs) return nullptr;
+    jbyteArray bytes = env->NewByteArray(static_cast<jsize>(s.size()));
+    jstring out = nullptr;
+    if (bytes) {
+        if (!s.empty()) env->SetByteArrayRegion(bytes, 0, static_cast<jsize>(s.size()), reinterpret_cast<const jbyte*>(s.data()));
+        jclass string_class = env->FindClass("java/lang/String");
+        jmethodID ctor = string_class ? env->GetMethodID(string_class, "<init>", "([BLjava/nio/charset/Charset;)V") : nullptr;
+        if (ctor) out = static_cast<jstring>(env->NewObject(string_class, ctor, bytes, cs));
+        if (string_class) env->DeleteLocalRef(string_class);
+        env->DeleteLocalRef(bytes);
+    }
+    env->DeleteLocalRef(cs);
+    return out;
+}
+
+}  // namespace
+
 std::string to_string(JNIEnv* env, jstring s) {
     if (!s) return "";
-    const char* chars = env->GetStringUTFChars(s, nullptr);
-    if (!chars) throw std::bad_alloc();
-    std::string out(chars);
-    env->ReleaseStringUTFChars(s, chars);
+    jobject cs = utf8_charset(env);
+    throw_if_java_exception(env);
+    jclass string_class = env->GetObjectClass(s);
+    jmethodID get_bytes = env->GetMethodID(string_class, "getBytes", "(Ljava/nio/charset/Charset;)[B");
+    env->DeleteLocalRef(string_class);
+    throw_if_java_exception(env);
+    auto bytes = static_cast<jbyteArray>(env->CallObjectMethod(s, get_bytes, cs));
+    env->DeleteLocalRef(cs);
+    throw_if_java_exception(env);
+    std::string out(static_cast<std::size_t>(env->GetArrayLength(bytes)), '\0');
+    if (!out.empty()) env->GetByteArrayRegion(bytes, 0, static_cast<jsize>(out.size()), reinterpret_cast<jbyte*>(out.data()));
+    env->DeleteLocalRef(bytes);
     return out;
 }
 
 jstring to_java(JNIEnv* env, const std::string& s) {
-    jstring out = env->NewStringUTF(s.c_str());
-    if (!out) throw_if_java_exception(env);
+    jstring out = new_java_string(env, s);
+    if (!out) {
+        throw_if_java_exception(env);
+        throw std::bad_alloc();
+    }
     return out;
 }
 
@@ -186,10 +245,10 @@ double double_field(JNIEnv* env, jobject obj, const char* name) {
     return env->GetDoubleField(obj, id);
 }
 
-bool guarded(JNIEnv* env, const std::function<void()>& body) {
+bool translate_current_exception(JNIEnv* env) noexcept {
+    if (env->ExceptionCheck()) return false;  // a Java exception already says what failed
     try {
-        body();
-        return !env->ExceptionCheck();
+        throw;
     } catch (const JavaCallbackFailed& e) {
         if (e.throwable()) env->Throw(e.throwable());
         else throw_muse(env, "INTERNAL", e.what());

@@ -5,7 +5,6 @@
 #include <jni.h>
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,7 +50,7 @@ private:
     jobject ref_;
 };
 
-std::string to_string(JNIEnv* env, jstring s);  ///< "" for null
+std::string to_string(JNIEnv* env, jstring s);  ///< "" for null; through UTF-8 bytes
 jstring to_java(JNIEnv* env, const std::string& s);
 std::vector<double> to_vector(JNIEnv* env, jdoubleArray a);  ///< empty for null
 std::vector<int> to_vector(JNIEnv* env, jintArray a);
@@ -65,11 +64,24 @@ jlongArray long_array(JNIEnv* env, const std::vector<std::int64_t>& values);
 jobject object_field(JNIEnv* env, jobject obj, const char* name, const char* signature);
 double double_field(JNIEnv* env, jobject obj, const char* name);
 
-/// Runs `body`; any C++ exception becomes a pending Java exception: muse::Cancelled ->
-/// java.util.concurrent.CancellationException, muse errors -> MuseException of the matching
-/// kind with the engine's message, std::bad_alloc -> MuseException OUT_OF_MEMORY, a Java
-/// exception from a callback -> that exception, anything else -> MuseException INTERNAL.
-/// Returns false when an exception is pending (the entry point then returns a null value).
-bool guarded(JNIEnv* env, const std::function<void()>& body);
+/// Inside a catch block: the exception being handled becomes a pending Java exception:
+/// muse::Cancelled -> java.util.concurrent.CancellationException, muse errors -> MuseException
+/// of the matching kind with the engine's message, std::bad_alloc -> MuseException
+/// OUT_OF_MEMORY, a Java exception from a callback -> that exception, anything else ->
+/// MuseException INTERNAL. Never throws. Returns false.
+bool translate_current_exception(JNIEnv* env) noexcept;
+
+/// Runs `body` at a JNI entry point; nothing escapes (a C++ exception leaving an extern "C"
+/// function would end the JVM). Returns false when a Java exception is pending (the entry
+/// point then returns a null value).
+template <typename Body>
+bool guarded(JNIEnv* env, Body&& body) noexcept {
+    try {
+        body();
+        return !env->ExceptionCheck();
+    } catch (...) {
+        return translate_current_exception(env);
+    }
+}
 
 }  // namespace muse::jni

@@ -86,7 +86,13 @@ std::unique_ptr<SlideSource> pixel_feed(JNIEnv* env, jobject feed) {
             throw IoError("reading pixels of '" + name + "': " + f.what());  // the tile is skipped and counted
         }
         RgbImage img(w, h);
-        e->GetByteArrayRegion(bytes, 0, static_cast<jsize>(img.pixels.size()), reinterpret_cast<jbyte*>(img.pixels.data()));
+        const jsize length = bytes ? e->GetArrayLength(bytes) : 0;
+        if (static_cast<std::size_t>(length) != img.pixels.size()) {  // NativePixelFeed checks too; never trust a length
+            if (bytes) e->DeleteLocalRef(bytes);
+            throw CorruptFile("pixel source '" + name + "' returned " + std::to_string(length) + " bytes for a " +
+                              std::to_string(w) + "x" + std::to_string(h) + " RGB region");
+        }
+        e->GetByteArrayRegion(bytes, 0, length, reinterpret_cast<jbyte*>(img.pixels.data()));
         e->DeleteLocalRef(bytes);  // reader threads stay attached: free every local reference
         jni::throw_if_java_exception(e);
         return img;
@@ -112,7 +118,14 @@ public:
 private:
     void relay(const ProgressUpdate& u) {
         JNIEnv* env = jni::env_of_this_thread();
-        jstring unit = jni::to_java(env, u.unit), message = jni::to_java(env, u.message);
+        jstring unit = jni::to_java(env, u.unit);
+        jstring message = nullptr;
+        try {
+            message = jni::to_java(env, u.message);
+        } catch (...) {
+            env->DeleteLocalRef(unit);
+            throw;
+        }
         const jboolean go_on = env->CallBooleanMethod(listener_.get(), update_, static_cast<jlong>(u.done),
                                                       static_cast<jlong>(u.total), unit, message);
         env->DeleteLocalRef(unit);
@@ -191,6 +204,9 @@ AnnotatedSlide annotated_slide(JNIEnv* env, jobject image) {
     const std::vector<Polygon> polygons =
         polygons_of(env, static_cast<jobjectArray>(jni::object_field(env, image, "areas", "[[[D")));
     auto names = static_cast<jobjectArray>(jni::object_field(env, image, "areaNames", "[Ljava/lang/String;"));
+    if (!names || static_cast<std::size_t>(env->GetArrayLength(names)) != polygons.size()) {
+        throw InvalidArgument("an annotated image's areas and area names differ in number");
+    }
     for (std::size_t i = 0; i < polygons.size(); ++i) {
         auto name = static_cast<jstring>(env->GetObjectArrayElement(names, static_cast<jsize>(i)));
         a.areas.push_back({jni::to_string(env, name), polygons[i]});
@@ -199,6 +215,10 @@ AnnotatedSlide annotated_slide(JNIEnv* env, jobject image) {
     auto classes = static_cast<jobjectArray>(jni::object_field(env, image, "pointClasses", "[Ljava/lang/String;"));
     const std::vector<int> rgb = jni::to_vector(env, static_cast<jintArray>(jni::object_field(env, image, "pointRgb", "[I")));
     auto xys = static_cast<jobjectArray>(jni::object_field(env, image, "pointXy", "[[D"));
+    if (!classes || !xys || static_cast<std::size_t>(env->GetArrayLength(classes)) != rgb.size() ||
+        static_cast<std::size_t>(env->GetArrayLength(xys)) != rgb.size()) {
+        throw InvalidArgument("an annotated image's point classes, colours and coordinates differ in number");
+    }
     for (std::size_t i = 0; i < rgb.size(); ++i) {
         ClassifiedPoints p;
         auto name = static_cast<jstring>(env->GetObjectArrayElement(classes, static_cast<jsize>(i)));
@@ -234,7 +254,10 @@ JNIEXPORT jstring JNICALL Java_io_github_musequpath_engine_NativeBridge_version(
 
 JNIEXPORT jint JNICALL Java_io_github_musequpath_engine_NativeBridge_setComputeThreads(JNIEnv* env, jclass, jint threads) {
     jint out = 0;
-    jni::guarded(env, [&] { out = set_compute_threads(threads); });
+    jni::guarded(env, [&] {
+        if (threads < 0 || threads > 1024) throw InvalidArgument("threads must be in 0..1024 (0 = one per core), got " + std::to_string(threads));
+        out = set_compute_threads(threads);
+    });
     return out;
 }
 
@@ -288,6 +311,7 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_det
     jni::guarded(env, [&] {
         const Model& model = model_of(handle);
         const SlideDetectOptions options = detect_options(env, numbers, ints, regions);
+        if (!path && !feed) throw InvalidArgument("neither a slide file nor a pixel source was given");
         const std::unique_ptr<SlideSource> slide = path ? open_slide(jni::to_string(env, path)) : pixel_feed(env, feed);
         JavaProgress progress(env, listener);
         DetectionArrays found;

@@ -38,17 +38,14 @@ class ReaderPool {
 public:
     ReaderPool(const SlideSource& slide, const detect::TilePlan& plan, int threads, std::size_t capacity)
         : slide_(slide), plan_(plan), capacity_(capacity) {
-        for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { run(); });
-    }
-    ~ReaderPool() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            stop_ = true;
+        try {
+            for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { run(); });
+        } catch (...) {
+            stop();  // the system refused a thread: the started ones must be joined before unwinding
+            throw;
         }
-        space_.notify_all();
-        ready_.notify_all();
-        for (auto& w : workers_) w.join();
     }
+    ~ReaderPool() { stop(); }
 
     /// Up to `max` read tiles; blocks until at least one is there.
     std::vector<ReadResult> take(std::size_t max) {
@@ -64,6 +61,18 @@ public:
     }
 
 private:
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        space_.notify_all();
+        ready_.notify_all();
+        for (auto& w : workers_) {
+            if (w.joinable()) w.join();
+        }
+    }
+
     void run() {
         for (;;) {
             const std::size_t i = next_.fetch_add(1);

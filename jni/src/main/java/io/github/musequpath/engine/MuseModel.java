@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -25,7 +24,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * to finish; calls after close throw IllegalStateException.
  */
 public final class MuseModel implements AutoCloseable {
-    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Path file;
     private final ModelInfo info;
     private long handle;
@@ -33,7 +32,12 @@ public final class MuseModel implements AutoCloseable {
     private MuseModel(Path file, long handle) {
         this.file = file;
         this.handle = handle;
-        this.info = readInfo(handle);
+        try {
+            this.info = readInfo(handle);
+        } catch (RuntimeException | Error e) {
+            NativeBridge.freeModel(handle);
+            throw e;
+        }
     }
 
     /** Loads a model file (.muse). The native library is loaded first if needed. */
@@ -71,7 +75,7 @@ public final class MuseModel implements AutoCloseable {
                                        ProgressListener listener, Cancellation cancellation) {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(options, "options");
-        if (!(ringUm > 0)) throw new IllegalArgumentException("ringUm must be > 0, got " + ringUm);
+        if (!(ringUm > 0) || !Double.isFinite(ringUm)) throw new IllegalArgumentException("ringUm must be a finite number > 0, got " + ringUm);
         if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in (0, 1], got " + threshold);
         NativeAnnotatedImage n = new NativeAnnotatedImage(image);
         NativeProgress progress = startProgress(listener, cancellation);
@@ -89,20 +93,16 @@ public final class MuseModel implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(output, "output");
         if (images.isEmpty()) throw new IllegalArgumentException("fine-tuning needs at least one annotated image");
-        if (Files.exists(output) && file != null && Files.exists(file)) {
-            try {
-                if (Files.isSameFile(output, file)) {
-                    throw new IllegalArgumentException("the fine-tuned model must not overwrite the base model " + file);
-                }
-            } catch (java.io.IOException e) {
-                throw new MuseException(MuseException.Kind.IO_ERROR, "cannot compare " + output + " with " + file + ": " + e.getMessage());
-            }
-        }
+        if (sameFile(output, file)) throw new IllegalArgumentException("the fine-tuned model must not overwrite the base model " + file);
         NativeAnnotatedImage[] n = images.stream().map(NativeAnnotatedImage::new).toArray(NativeAnnotatedImage[]::new);
         double[] numbers = {options.lr(), options.lrMin(), options.consWeight(), options.consThreshold()};
         int[] ints = {options.epochs(), options.batch(), options.samplePx(), options.lfov() ? 1 : 0,
                 options.allowNewClasses() ? 1 : 0, options.resume() ? 1 : 0};
-        String checkpoint = options.checkpoint() == null ? output + ".ckpt" : options.checkpoint().toString();
+        Path checkpointPath = options.checkpoint() == null ? Path.of(output + ".ckpt") : options.checkpoint();
+        if (sameFile(checkpointPath, output) || sameFile(checkpointPath, file)) {
+            throw new IllegalArgumentException("the checkpoint " + checkpointPath + " must be neither the output nor the base model");
+        }
+        String checkpoint = checkpointPath.toString();
         String provenance = "{\"caller\":\"muse-engine Java API\",\"base_model_file\":" + jsonString(String.valueOf(file))
                 + ",\"images\":[" + String.join(",", images.stream().map(i -> jsonString(imageName(i))).toList()) + "]}";
         NativeProgress progress = startProgress(listener, cancellation);
@@ -117,9 +117,16 @@ public final class MuseModel implements AutoCloseable {
         return new FinetuneResult(output, history, counts[0], counts[1], (int) counts[2], ((double[]) r[2])[0], Arrays.asList((String[]) r[3]));
     }
 
-    /** Frees the native model; waits for calls in other threads to finish. Idempotent. */
+    /**
+     * Frees the native model; waits for calls in other threads to finish. Idempotent. Must not
+     * be called from a listener or pixel source of a running call on this model (it would wait
+     * for itself): that throws IllegalStateException.
+     */
     @Override
     public void close() {
+        if (lock.getReadHoldCount() > 0) {
+            throw new IllegalStateException("close() called from inside a running call on " + file);
+        }
         lock.writeLock().lock();
         try {
             if (handle != 0) NativeBridge.freeModel(handle);
@@ -149,6 +156,17 @@ public final class MuseModel implements AutoCloseable {
             return c.apply(handle);
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /** The same file (a path that does not exist yet is the same as nothing). */
+    private static boolean sameFile(Path a, Path b) {
+        if (a == null || b == null) return false;
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) return true;
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

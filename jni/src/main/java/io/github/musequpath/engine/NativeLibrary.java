@@ -93,7 +93,7 @@ public final class NativeLibrary {
      * Returns the count applied. Call before starting work.
      */
     public static int setComputeThreads(int threads) {
-        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0 = one per core), got " + threads);
+        if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be in 0..1024 (0 = one per core), got " + threads);
         load();
         return NativeBridge.setComputeThreads(threads);
     }

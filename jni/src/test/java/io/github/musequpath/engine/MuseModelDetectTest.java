@@ -233,6 +233,30 @@ class MuseModelDetectTest {
     }
 
     @Test
+    void pathsOutsideTheBasicMultilingualPlaneOpen(@TempDir Path dir) throws IOException {
+        Path odd = Files.createDirectories(dir.resolve("mod\u00e8les \ud83d\udd2c"));
+        Path copy = Files.copy(TestImages.model(), odd.resolve("m\u00fcse.muse"));
+        try (MuseModel m = MuseModel.load(copy)) {
+            assertEquals("r50_w16", m.info().architecture());
+        }
+        MuseException e = assertThrows(MuseException.class, () -> MuseModel.load(odd.resolve("n\u00f6pe \ud83d\ude00.muse")));
+        assertTrue(e.getMessage().contains("n\u00f6pe \ud83d\ude00.muse"), e.getMessage());
+    }
+
+    @Test
+    void closingFromInsideARunningCallIsRefusedNotADeadlock() {
+        MuseModel m = MuseModel.load(TestImages.model());
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.detect(TestImages.syntheticSource(),
+                    DetectOptions.builder().tilePx(256).build(), (done, total, unit, message) -> m.close(), null));
+            assertTrue(e.getMessage().contains("inside a running call"), e.getMessage());
+        } finally {
+            m.close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> NativeLibrary.setComputeThreads(Integer.MAX_VALUE));
+    }
+
+    @Test
     void aClosedModelRefusesWork() {
         MuseModel m = MuseModel.load(TestImages.model());
         m.close();

@@ -104,6 +104,15 @@ class MuseModelFinetuneTest {
     }
 
     @Test
+    void aCheckpointThatWouldReplaceTheOutputOrTheBaseModelIsRefused(@TempDir Path dir) {
+        Path out = dir.resolve("o.muse");
+        assertThrows(IllegalArgumentException.class, () -> model.finetune(List.of(annotated("Tumor")), quick().checkpoint(out).build(), out, null, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> model.finetune(List.of(annotated("Tumor")), quick().checkpoint(TestImages.model()).build(), out, null, null));
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void annotationsWithoutAnAnnotatedAreaAreRejected(@TempDir Path dir) {
         AnnotatedImage empty = AnnotatedImage.of(TestImages.syntheticSource(), List.of(Region.rectangle(0, 0, 50, 50)), List.of());
         MuseException e = assertThrows(MuseException.class, () -> model.finetune(List.of(empty), quick().build(), dir.resolve("z.muse"), null, null));
