@@ -83,8 +83,10 @@ public final class Muse {
                 for (PathObject area : areas) {
                     DetectionResult r = model.detect(source, settings.detectOptions(List.of(QuPathObjects.toRegion(area))), listener, cancellation);
                     List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
-                    List<PathObject> old = area.getChildObjects().stream().filter(PathObject::isDetection).toList();
-                    hierarchy.removeObjects(old, true);
+                    // Earlier detections go, other children (sub-annotations) stay; one event for the area.
+                    List<PathObject> keep = area.getChildObjects().stream().filter(o -> !o.isDetection()).toList();
+                    area.clearChildObjects();
+                    area.addChildObjects(keep);
                     area.addChildObjects(objects);
                     hierarchy.fireHierarchyChangedEvent(area);
                     nuclei += objects.size();
