@@ -5,4 +5,5 @@ public interface ROI {
     java.util.List<qupath.lib.geom.Point2> getAllPoints();
     boolean isArea();
     boolean isPoint();
+    org.locationtech.jts.geom.Geometry getGeometry();
 }

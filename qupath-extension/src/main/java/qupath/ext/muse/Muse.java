@@ -81,7 +81,7 @@ public final class Muse {
                 failures.addAll(r.failures());
             } else {
                 for (PathObject area : areas) {
-                    DetectionResult r = model.detect(source, settings.detectOptions(List.of(QuPathObjects.toRegion(area))), listener, cancellation);
+                    DetectionResult r = model.detect(source, settings.detectOptions(QuPathObjects.toRegions(area)), listener, cancellation);
                     List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
                     // Earlier detections go, other children (sub-annotations) stay; one event for the area.
                     List<PathObject> keep = area.getChildObjects().stream().filter(o -> !o.isDetection()).toList();
@@ -152,7 +152,7 @@ public final class Muse {
         if (areas.isEmpty()) {
             throw new IllegalArgumentException("select the annotated areas (rectangles or polygons with classified points inside)");
         }
-        List<Region> regions = areas.stream().map(QuPathObjects::toRegion).toList();
+        List<Region> regions = areas.stream().flatMap(a -> QuPathObjects.toRegions(a).stream()).toList();
         int[] unclassified = {0};
         var points = QuPathObjects.classifiedPoints(imageData.getHierarchy().getAnnotationObjects(), unclassified);
         if (unclassified[0] > 0) {

@@ -7,6 +7,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.locationtech.jts.geom.Coordinate;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.Polygon;
 import qupath.lib.geom.Point2;
 import qupath.lib.measurements.MeasurementList;
 import qupath.lib.objects.PathObject;
@@ -35,20 +38,34 @@ final class QuPathObjects {
         return obj;
     }
 
-    /** The outline of an area annotation (rectangle, polygon, ellipse: its vertices) as a region with its name. */
-    static Region toRegion(PathObject annotation) {
+    /**
+     * The polygons of an area annotation (rectangle, ellipse, polygon, brush shapes with holes,
+     * several pieces) as regions with the annotation's name; holes are kept, so nuclei in a hole
+     * are neither labels nor background.
+     */
+    static List<Region> toRegions(PathObject annotation) {
         ROI roi = annotation.getROI();
-        List<Point2> points = roi.getAllPoints();
-        if (!roi.isArea() || points.size() < 3) {
-            throw new IllegalArgumentException("'" + nameOf(annotation) + "' is not an area annotation");
+        if (roi == null || !roi.isArea()) throw new IllegalArgumentException("'" + nameOf(annotation) + "' is not an area annotation");
+        String name = annotation.getName() == null ? "" : annotation.getName();
+        Geometry g = roi.getGeometry();
+        List<Region> out = new ArrayList<>();
+        for (int i = 0; i < g.getNumGeometries(); i++) {
+            if (!(g.getGeometryN(i) instanceof Polygon p) || p.isEmpty()) continue;
+            List<double[]> holes = new ArrayList<>();
+            for (int h = 0; h < p.getNumInteriorRing(); h++) holes.add(xy(p.getInteriorRingN(h).getCoordinates()));
+            out.add(new Region(name, xy(p.getExteriorRing().getCoordinates()), holes));
         }
-        double[] xy = new double[points.size() * 2];
-        for (int i = 0; i < points.size(); i++) {
-            xy[2 * i] = points.get(i).getX();
-            xy[2 * i + 1] = points.get(i).getY();
+        if (out.isEmpty()) throw new IllegalArgumentException("'" + nameOf(annotation) + "' has no area");
+        return out;
+    }
+
+    private static double[] xy(Coordinate[] ring) {
+        double[] xy = new double[ring.length * 2];
+        for (int i = 0; i < ring.length; i++) {
+            xy[2 * i] = ring[i].x;
+            xy[2 * i + 1] = ring[i].y;
         }
-        String name = annotation.getName();
-        return new Region(name == null ? "" : name, xy, List.of());
+        return xy;
     }
 
     /** The classified points of Points annotations, grouped by class (unclassified ones are counted, not used). */

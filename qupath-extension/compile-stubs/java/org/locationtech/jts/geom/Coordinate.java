@@ -1,0 +1,7 @@
+// Compile-only declaration of JTS API as QuPath 0.5.1 (JTS 1.19) and 0.6.0 (JTS 1.20) ship it;
+// written for this project; never shipped.
+package org.locationtech.jts.geom;
+public class Coordinate {
+    public double x;
+    public double y;
+}
