@@ -15,35 +15,56 @@ import qupath.lib.regions.RegionRequest;
  * RegionRequest (QuPath caches tiles, and its servers may be read from several threads).
  */
 final class ImageServerPixelSource implements PixelSource {
-    private final ImageServer<BufferedImage> server;
+
+    /** Reads a level-0 rectangle at a downsample, as ImageServer.readRegion(RegionRequest) does. */
+    interface RegionReader {
+        BufferedImage read(double downsample, int x, int y, int width, int height) throws IOException;
+    }
+
+    private final String name;
+    private final int width, height;
+    private final double mpp;
+    private final RegionReader reader;
     private final List<Level> levels = new ArrayList<>();
 
     ImageServerPixelSource(ImageServer<BufferedImage> server) {
-        this.server = server;
-        double last = 0;
-        for (double ds : server.getPreferredDownsamples()) {
-            if (levels.isEmpty() && Math.abs(ds - 1) > 1e-6) levels.add(level(1.0));  // the engine needs full resolution first
-            if (ds <= last + 1e-6 || ds < 1) continue;
-            levels.add(level(ds));
-            last = ds;
+        this(server.getPath(), server.getWidth(), server.getHeight(), server.getPreferredDownsamples(), micronsPerPixel(server),
+                (ds, x, y, w, h) -> server.readRegion(RegionRequest.createInstance(server.getPath(), ds, x, y, w, h)));
+    }
+
+    /** @param downsamples QuPath's preferred downsamples, any order; full resolution is added when missing */
+    ImageServerPixelSource(String name, int width, int height, double[] downsamples, double mpp, RegionReader reader) {
+        this.name = name;
+        this.width = width;
+        this.height = height;
+        this.mpp = mpp;
+        this.reader = reader;
+        double[] sorted = downsamples == null ? new double[0] : downsamples.clone();
+        java.util.Arrays.sort(sorted);
+        levels.add(level(1.0));  // the engine needs full resolution first
+        for (double ds : sorted) {
+            if (ds > levels.get(levels.size() - 1).downsample() + 1e-6 && Double.isFinite(ds)) levels.add(level(ds));
         }
-        if (levels.isEmpty()) levels.add(level(1.0));
+    }
+
+    private static double micronsPerPixel(ImageServer<BufferedImage> server) {
+        PixelCalibration cal = server.getPixelCalibration();
+        return cal.hasPixelSizeMicrons() ? cal.getAveragedPixelSizeMicrons() : 0;
     }
 
     private Level level(double ds) {
-        return new Level((long) Math.ceil(server.getWidth() / ds), (long) Math.ceil(server.getHeight() / ds), ds);
+        return new Level((long) Math.ceil(width / ds), (long) Math.ceil(height / ds), ds);
     }
 
     @Override
     public String name() {
-        return server.getPath();
+        return name;
     }
 
     /** Micrometres per pixel from QuPath's calibration; 0 when the image has none. */
     @Override
     public double mpp() {
-        PixelCalibration cal = server.getPixelCalibration();
-        return cal.hasPixelSizeMicrons() ? cal.getAveragedPixelSizeMicrons() : 0;
+        return mpp;
     }
 
     @Override
@@ -52,13 +73,13 @@ final class ImageServerPixelSource implements PixelSource {
     }
 
     @Override
-    public byte[] readRgb(int level, long x, long y, int width, int height) throws IOException {
-        TileRequest t = TileRequest.of(server.getWidth(), server.getHeight(), levels.get(level).downsample(), x, y, width, height);
-        byte[] canvas = RgbPixels.whiteCanvas(width, height);
+    public byte[] readRgb(int level, long x, long y, int w, int h) throws IOException {
+        TileRequest t = TileRequest.of(width, height, levels.get(level).downsample(), x, y, w, h);
+        byte[] canvas = RgbPixels.whiteCanvas(w, h);
         if (t.isEmpty()) return canvas;
-        BufferedImage img = server.readRegion(RegionRequest.createInstance(server.getPath(), t.downsample(), t.x(), t.y(), t.width(), t.height()));
-        if (img == null) throw new IOException(server.getPath() + ": no pixels at " + t.x() + ", " + t.y());
-        RgbPixels.paste(img, canvas, width, height, t.destX(), t.destY(), t.destWidth(), t.destHeight());
+        BufferedImage img = reader.read(t.downsample(), t.x(), t.y(), t.width(), t.height());
+        if (img == null) throw new IOException(name + ": no pixels at " + t.x() + ", " + t.y());
+        RgbPixels.paste(img, canvas, w, h, t.destX(), t.destY(), t.destWidth(), t.destHeight());
         return canvas;
     }
 }

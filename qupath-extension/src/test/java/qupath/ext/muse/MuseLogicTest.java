@@ -92,6 +92,30 @@ class MuseLogicTest {
     }
 
     @Test
+    void anImageServerBecomesAPixelSourceWithFullResolutionFirstAndWhiteBeyondTheEdge() throws Exception {
+        List<double[]> requests = new java.util.ArrayList<>();
+        ImageServerPixelSource source = new ImageServerPixelSource("slide.ndpi", 1000, 600, new double[] {4.0, 1.0, 16.0, 4.0}, 0.23,
+                (ds, x, y, w, h) -> {
+                    requests.add(new double[] {ds, x, y, w, h});
+                    BufferedImage img = new BufferedImage((int) Math.round(w / ds), (int) Math.round(h / ds), BufferedImage.TYPE_INT_RGB);
+                    for (int yy = 0; yy < img.getHeight(); yy++) for (int xx = 0; xx < img.getWidth(); xx++) img.setRGB(xx, yy, 0x336699);
+                    return img;
+                });
+        assertEquals(List.of(1.0, 4.0, 16.0), source.levels().stream().map(l -> l.downsample()).toList());
+        assertEquals(250, source.levels().get(1).width());
+        assertEquals(38, source.levels().get(2).height(), "ceil(600 / 16)");
+        assertEquals(0.23, source.mpp());
+        byte[] rgb = source.readRgb(1, 900, -40, 50, 30);  // level 1 (4x): level-0 [900, 1100) x [-40, 80)
+        assertEquals(1, requests.size());
+        assertArrayEquals(new double[] {4.0, 900, 0, 100, 80}, requests.get(0));
+        assertEquals(0x33, rgb[(10 * 50 + 0) * 3] & 0xFF, "inside the image: its pixels");
+        assertEquals(255, rgb[(10 * 50 + 30) * 3] & 0xFF, "right of the image: white");
+        assertEquals(255, rgb[(5 * 50 + 0) * 3] & 0xFF, "above the image: white");
+        assertEquals(50 * 30 * 3, source.readRgb(0, 5000, 5000, 50, 30).length);
+        assertEquals(1, requests.size(), "nothing requested for a read wholly outside");
+    }
+
+    @Test
     void aDetectionBecomesAClassifiedObjectWithTheCliMeasurementNames() {
         Detection d = new Detection(100.5, 200.25, 1, "Tumor", 0.8f, new float[] {0.1f, 0.8f, 0.05f});
         NucleusObjectSpec point = NucleusObjectSpec.of(d, MODEL, 0.25, false);
