@@ -5,12 +5,16 @@
 # the same budget: no LFoV (the squares alone), LFoV (squares in their surroundings), and
 # LFoV + L_cons (pseudo-labels on the surroundings). Prints val F1 per arm.
 #
-#   bench/finetune_ablation.sh [BUILD_DIR] [EPOCHS] [BASE_EPOCHS]
+#   bench/finetune_ablation.sh [BUILD_DIR] [EPOCHS] [BASE_EPOCHS] [SEED]
+#
+# SEED (default 1) varies the fine-tuning only (sample order, offsets, augmentation); the base
+# model is trained once and shared.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$here/build}" && pwd)
 epochs=${2:-20}
 base_epochs=${3:-60}
+seed=${4:-1}
 data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
 muse=$build/native/apps/cli/muse
 out=$build/finetune-ablation
@@ -27,12 +31,13 @@ if [ ! -f "$out/base.muse" ]; then
         -o "$out/base.muse" > "$out/base.log" 2>&1
 fi
 "$muse" eval -m "$out/base.muse" --dataset "$data" --split split_val.txt -o "$out/base.json" > /dev/null
-common="--dataset $data --split $out/finetune.txt -m $out/base.muse --epochs $epochs --mode full --lr 1e-4"
-"$muse" finetune $common --no-lfov --cons-weight 0 -o "$out/no-lfov.muse" > "$out/no-lfov.log" 2>&1
-"$muse" finetune $common --cons-weight 0 -o "$out/lfov.muse" > "$out/lfov.log" 2>&1
-"$muse" finetune $common -o "$out/lfov-cons.muse" > "$out/lfov-cons.log" 2>&1
+common="--dataset $data --split $out/finetune.txt -m $out/base.muse --epochs $epochs --mode full --lr 1e-4 --seed $seed"
+s=$( [ "$seed" = 1 ] && echo "" || echo "s$seed-" )
+"$muse" finetune $common --no-lfov --cons-weight 0 -o "$out/${s}no-lfov.muse" > "$out/${s}no-lfov.log" 2>&1
+"$muse" finetune $common --cons-weight 0 -o "$out/${s}lfov.muse" > "$out/${s}lfov.log" 2>&1
+"$muse" finetune $common -o "$out/${s}lfov-cons.muse" > "$out/${s}lfov-cons.log" 2>&1
 printf '%-16s %8s %8s %8s %8s\n' arm Lymph Tumor Stroma mean
-for arm in base no-lfov lfov lfov-cons; do
+for arm in base ${s}no-lfov ${s}lfov ${s}lfov-cons; do
     [ "$arm" = base ] || "$muse" eval -m "$out/$arm.muse" --dataset "$data" --split split_val.txt -o "$out/$arm.json" > /dev/null
     python3 - "$out/$arm.json" "$arm" <<'PY'
 import json, sys
