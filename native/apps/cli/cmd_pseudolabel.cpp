@@ -40,8 +40,6 @@ Command add_pseudolabel_command(CLI::App& app) {
         const std::string model_path = model_or_default(o->model);
         const Model model = Model::load(model_path);
         const auto slide = open_slide(o->slide);
-        const double mpp = o->mpp > 0 ? o->mpp : slide->mpp();
-        if (!(mpp > 0)) throw InvalidArgument("'" + o->slide + "' does not say its resolution (MPP); give --mpp");
         AnnotationReadOptions ro;
         ro.classes = model.config().classes;
         ro.allow_new_classes = true;  // only the areas matter here
@@ -49,7 +47,7 @@ Command add_pseudolabel_command(CLI::App& app) {
         PseudoLabelOptions po;
         po.ring_um = o->ring_um;
         po.threshold = o->threshold;
-        po.detect.mpp = mpp;
+        po.detect.mpp = o->mpp;  // 0 = from the slide
         DetectionWriterOptions wo;
         wo.classes = model.config().classes;
         wo.object_type = "annotation";

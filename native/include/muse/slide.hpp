@@ -66,6 +66,10 @@ using RegionReader = std::function<RgbImage(int level, std::int64_t x, std::int6
 std::unique_ptr<SlideSource> make_pixel_feed(const std::string& name, std::vector<SlideLevel> levels, double mpp,
                                              RegionReader read);
 
+/// The level-0 MPP to work with: `given` when > 0, else the slide's own. Throws InvalidArgument
+/// naming the slide when neither is known (the one message every caller shows).
+double slide_mpp(const SlideSource& slide, double given);
+
 /// The MPP that OpenSlide-style properties give: openslide.mpp-x/-y, else tiff.XResolution
 /// with tiff.ResolutionUnit (centimeter or inch; 10 px/cm, the default libvips writes, counts
 /// as unknown). 0 when unknown. `property` returns "" for an absent name.

@@ -123,11 +123,7 @@ SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, co
     const ModelConfig& config = model.config();
     if (!config.has_heads()) throw InvalidArgument("this model has no detection heads: it cannot detect nuclei");
     SlideDetectSummary summary;
-    summary.slide_mpp = options.mpp > 0 ? options.mpp : slide.mpp();
-    if (!(summary.slide_mpp > 0)) {
-        throw InvalidArgument("'" + slide.path().string() + "' does not say its pixel size (MPP); give it with --mpp " +
-                              "(e.g. 0.25 for 40x, 0.5 for 20x scans)");
-    }
+    summary.slide_mpp = slide_mpp(slide, options.mpp);
     const int stride = config.detection.proposal_stride_px;
     const double threshold = options.decode.score_threshold > 0 ? options.decode.score_threshold : config.detection.score_threshold;
     const double radius_um = options.decode.merge_radius_um > 0 ? options.decode.merge_radius_um : config.detection.merge_radius_um;

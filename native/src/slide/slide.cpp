@@ -24,6 +24,15 @@ std::unique_ptr<SlideSource> open_slide(const std::filesystem::path& path) {
                                     "nor a PNG, JPEG, TIFF or BMP image");
 }
 
+double slide_mpp(const SlideSource& slide, double given) {
+    const double mpp = given > 0 ? given : slide.mpp();
+    if (!(mpp > 0)) {
+        throw InvalidArgument("'" + slide.path().string() + "' does not say its pixel size (MPP); give it with --mpp " +
+                              "(e.g. 0.25 for 40x, 0.5 for 20x scans)");
+    }
+    return mpp;
+}
+
 double mpp_from_properties(const std::function<std::string(const std::string&)>& property) {
     auto number = [](const std::string& s) {
         char* end = nullptr;

@@ -170,11 +170,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     for (std::size_t s = 0; s < data.size(); ++s) {
         const auto& d = data[s];
         if (!d.slide) throw InvalidArgument("fine-tuning slide " + std::to_string(s + 1) + " is missing");
-        const double mpp = d.mpp > 0 ? d.mpp : d.slide->mpp();
-        if (!(mpp > 0)) {
-            throw InvalidArgument("slide '" + d.slide->path().string() +
-                                  "' does not say its resolution (MPP); give it (--mpp)");
-        }
+        const double mpp = slide_mpp(*d.slide, d.mpp);
         plans.push_back(detect::reading_plan(*d.slide, config.mpp, mpp, 32));
         for (std::size_t r = 0; r < d.regions.size(); ++r) {
             for (const auto& n : d.regions[r].nuclei) {

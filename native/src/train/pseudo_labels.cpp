@@ -29,13 +29,9 @@ SlideDetectSummary pseudo_label(const Model& model, const SlideSource& slide, co
     }
     if (regions.empty()) throw InvalidArgument("pseudo-labels need at least one annotated region");
     SlideDetectOptions d = options.detect;
-    const double mpp = d.mpp > 0 ? d.mpp : slide.mpp();
-    if (!(mpp > 0)) {
-        throw InvalidArgument("'" + slide.path().string() + "' does not say its pixel size (MPP); give it explicitly");
-    }
-    d.mpp = mpp;
+    d.mpp = slide_mpp(slide, d.mpp);
     d.decode.score_threshold = options.threshold;
-    d.regions = pseudo_label_rings(regions, options.ring_um / mpp);
+    d.regions = pseudo_label_rings(regions, options.ring_um / d.mpp);
     return detect_slide(model, slide, d, sink, progress);
 }
 

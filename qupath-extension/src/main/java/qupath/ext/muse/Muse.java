@@ -38,7 +38,18 @@ import qupath.lib.objects.hierarchy.PathObjectHierarchy;
 public final class Muse {
 
     /** Result of a detection or pseudo-label run, for scripts and notifications. */
-    public record Summary(int nuclei, long tilesDone, long tilesFailed, double seconds, List<String> failures) { }
+    public record Summary(int nuclei, long tilesDone, long tilesFailed, double seconds, List<String> failures) {
+        public Summary {
+            failures = List.copyOf(failures);
+        }
+
+        /** This summary with one more run that produced `objects` objects added. */
+        Summary plus(int objects, DetectionResult r) {
+            List<String> all = new ArrayList<>(failures);
+            all.addAll(r.failures());
+            return new Summary(nuclei + objects, tilesDone + r.tilesDone(), tilesFailed + r.tilesFailed(), seconds + r.seconds(), all);
+        }
+    }
 
     private final MuseSettings settings;
     private final ProgressListener listener;
@@ -65,38 +76,26 @@ public final class Muse {
         ImageServerPixelSource source = pixelSource(imageData);
         PathObjectHierarchy hierarchy = imageData.getHierarchy();
         try (MuseModel model = openModel()) {
-            int nuclei = 0;
-            long done = 0, failed = 0;
-            double seconds = 0;
-            List<String> failures = new ArrayList<>();
+            Summary total = new Summary(0, 0, 0, 0, List.of());
             if (areas.isEmpty()) {
                 DetectionResult r = model.detect(source, settings.detectOptions(List.of()), listener, cancellation);
                 List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
                 hierarchy.removeObjects(hierarchy.getDetectionObjects(), true);
                 hierarchy.addObjects(objects);
-                nuclei += objects.size();
-                done += r.tilesDone();
-                failed += r.tilesFailed();
-                seconds += r.seconds();
-                failures.addAll(r.failures());
-            } else {
-                for (PathObject area : areas) {
-                    DetectionResult r = model.detect(source, settings.detectOptions(QuPathObjects.toRegions(area)), listener, cancellation);
-                    List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
-                    // Earlier detections go, other children (sub-annotations) stay; one event for the area.
-                    List<PathObject> keep = area.getChildObjects().stream().filter(o -> !o.isDetection()).toList();
-                    area.clearChildObjects();
-                    area.addChildObjects(keep);
-                    area.addChildObjects(objects);
-                    hierarchy.fireHierarchyChangedEvent(area);
-                    nuclei += objects.size();
-                    done += r.tilesDone();
-                    failed += r.tilesFailed();
-                    seconds += r.seconds();
-                    failures.addAll(r.failures());
-                }
+                return total.plus(objects.size(), r);
             }
-            return new Summary(nuclei, done, failed, seconds, failures);
+            for (PathObject area : areas) {
+                DetectionResult r = model.detect(source, settings.detectOptions(QuPathObjects.toRegions(area)), listener, cancellation);
+                List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
+                // Earlier detections go, other children (sub-annotations) stay; one event for the area.
+                List<PathObject> keep = area.getChildObjects().stream().filter(o -> !o.isDetection()).toList();
+                area.clearChildObjects();
+                area.addChildObjects(keep);
+                area.addChildObjects(objects);
+                hierarchy.fireHierarchyChangedEvent(area);
+                total = total.plus(objects.size(), r);
+            }
+            return total;
         }
     }
 
@@ -112,7 +111,7 @@ public final class Muse {
             DetectionResult r = model.pseudoLabel(image, ringUm, threshold, settings.detectOptions(List.of()), listener, cancellation);
             List<PathObject> objects = toObjects(r, model, image.source().mpp(), true, "MUSE pseudo-label");
             imageData.getHierarchy().addObjects(objects);
-            return new Summary(objects.size(), r.tilesDone(), r.tilesFailed(), r.seconds(), r.failures());
+            return new Summary(0, 0, 0, 0, List.of()).plus(objects.size(), r);
         }
     }
 
@@ -134,9 +133,6 @@ public final class Muse {
         }
         Path out = Path.of(output);
         try (MuseModel model = openModel()) {
-            if (Files.exists(out) && out.toAbsolutePath().normalize().equals(model.file().toAbsolutePath().normalize())) {
-                throw new IllegalArgumentException("the fine-tuned model must not overwrite the base model " + model.file());
-            }
             try {
                 Files.createDirectories(out.toAbsolutePath().getParent());
             } catch (java.io.IOException e) {
