@@ -10,6 +10,7 @@ public abstract class PathObject {
     public boolean isAnnotation() { throw new UnsupportedOperationException("compile-only declaration"); }
     public boolean isDetection() { throw new UnsupportedOperationException("compile-only declaration"); }
     public synchronized qupath.lib.measurements.MeasurementList getMeasurementList() { throw new UnsupportedOperationException("compile-only declaration"); }
+    public PathObject getParent() { throw new UnsupportedOperationException("compile-only declaration"); }
     public Collection<PathObject> getChildObjects() { throw new UnsupportedOperationException("compile-only declaration"); }
     public void clearChildObjects() { throw new UnsupportedOperationException("compile-only declaration"); }
     public void addChildObjects(Collection<? extends PathObject> pathObjects) { throw new UnsupportedOperationException("compile-only declaration"); }

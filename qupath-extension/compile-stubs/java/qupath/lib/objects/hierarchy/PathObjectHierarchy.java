@@ -5,6 +5,7 @@ import java.util.Collection;
 import qupath.lib.objects.PathObject;
 public class PathObjectHierarchy {
     public qupath.lib.objects.hierarchy.events.PathObjectSelectionModel getSelectionModel() { throw new UnsupportedOperationException("compile-only declaration"); }
+    public PathObject getRootObject() { throw new UnsupportedOperationException("compile-only declaration"); }
     public Collection<PathObject> getAnnotationObjects() { throw new UnsupportedOperationException("compile-only declaration"); }
     public Collection<PathObject> getDetectionObjects() { throw new UnsupportedOperationException("compile-only declaration"); }
     public synchronized boolean addObjects(Collection<? extends PathObject> pathObjects) { throw new UnsupportedOperationException("compile-only declaration"); }

@@ -15,9 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import qupath.lib.images.ImageData;
 import qupath.lib.objects.PathObject;
 import qupath.lib.objects.hierarchy.PathObjectHierarchy;
@@ -33,7 +37,7 @@ import qupath.lib.objects.hierarchy.PathObjectHierarchy;
  *
  * Detections replace earlier detections inside each annotation (or in the whole image), with the
  * model's class names and colours and per-class probabilities as measurements, in one
- * hierarchy event per annotation. Not thread-safe: one run at a time per instance.
+ * hierarchy event per run. Not thread-safe: one run at a time per instance.
  */
 public final class Muse {
 
@@ -69,34 +73,68 @@ public final class Muse {
         return settings;
     }
 
-    /** Detects nuclei inside the area annotations among `parents`, or in the whole image when there are none. */
+    /**
+     * Detects nuclei inside the area annotations among `parents`, or in the whole image when there
+     * are none. Every area is detected before the hierarchy changes, so an error or Cancel leaves
+     * it as it was, and the change is one hierarchy event.
+     */
     public Summary detect(ImageData<BufferedImage> imageData, Collection<? extends PathObject> parents) {
         Objects.requireNonNull(imageData, "imageData");
         List<PathObject> areas = areaAnnotations(parents);
         ImageServerPixelSource source = pixelSource(imageData);
         PathObjectHierarchy hierarchy = imageData.getHierarchy();
+        boolean wholeImage = areas.isEmpty();
+        List<PathObject> targets = wholeImage ? List.of(hierarchy.getRootObject()) : areas;
+        Map<PathObject, List<PathObject>> found = new LinkedHashMap<>();
+        Summary total = new Summary(0, 0, 0, 0, List.of());
         try (MuseModel model = openModel()) {
-            Summary total = new Summary(0, 0, 0, 0, List.of());
-            if (areas.isEmpty()) {
-                DetectionResult r = model.detect(source, settings.detectOptions(List.of()), listener, cancellation);
+            for (int i = 0; i < targets.size(); i++) {
+                List<Region> regions = wholeImage ? List.of() : QuPathObjects.toRegions(targets.get(i));
+                DetectionResult r = model.detect(source, settings.detectOptions(regions), areaProgress(listener, i, targets.size()), cancellation);
                 List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
-                hierarchy.removeObjects(hierarchy.getDetectionObjects(), true);
-                hierarchy.addObjects(objects);
-                return total.plus(objects.size(), r);
-            }
-            for (PathObject area : areas) {
-                DetectionResult r = model.detect(source, settings.detectOptions(QuPathObjects.toRegions(area)), listener, cancellation);
-                List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
-                // Earlier detections go, other children (sub-annotations) stay; one event for the area.
-                List<PathObject> keep = area.getChildObjects().stream().filter(o -> !o.isDetection()).toList();
-                area.clearChildObjects();
-                area.addChildObjects(keep);
-                area.addChildObjects(objects);
-                hierarchy.fireHierarchyChangedEvent(area);
+                found.put(targets.get(i), objects);
                 total = total.plus(objects.size(), r);
             }
-            return total;
         }
+        // Earlier detections go (all of them, or those of each area); other children such as
+        // sub-annotations stay. Whole-image detections sit at the image's top level (QuPath's
+        // "Resolve hierarchy" command nests them under the annotations that contain them).
+        List<PathObject> old = new ArrayList<>();
+        if (wholeImage) {
+            old.addAll(hierarchy.getDetectionObjects());
+        } else {
+            for (PathObject area : areas) area.getChildObjects().stream().filter(PathObject::isDetection).forEach(old::add);
+        }
+        removeFromParents(old);
+        found.forEach(PathObject::addChildObjects);
+        hierarchy.fireHierarchyChangedEvent(this);
+        return total;
+    }
+
+    /**
+     * Progress of run `i` of `n` (one per area) reported as one run: its fraction goes from i/n
+     * to (i+1)/n, and its message names the area.
+     */
+    static ProgressListener areaProgress(ProgressListener listener, int i, int n) {
+        if (n <= 1) return listener;
+        return (done, total, unit, message) -> {
+            long t = Math.max(total, 1);
+            String line = message == null || message.isEmpty() ? done + "/" + total + " " + unit : message;
+            listener.progress(i * t + Math.min(Math.max(done, 0), t), n * t, unit, "area " + (i + 1) + "/" + n + ": " + line);
+        };
+    }
+
+    /** Takes `objects` out of their parents without a hierarchy event (the caller fires one). */
+    private static void removeFromParents(Collection<PathObject> objects) {
+        Map<PathObject, Set<PathObject>> byParent = new LinkedHashMap<>();
+        for (PathObject o : objects) {
+            if (o.getParent() != null) byParent.computeIfAbsent(o.getParent(), p -> new HashSet<>()).add(o);
+        }
+        byParent.forEach((parent, gone) -> {
+            List<PathObject> keep = parent.getChildObjects().stream().filter(c -> !gone.contains(c)).toList();
+            parent.clearChildObjects();
+            parent.addChildObjects(keep);
+        });
     }
 
     /**

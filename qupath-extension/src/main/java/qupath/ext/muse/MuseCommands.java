@@ -15,13 +15,14 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
-import javafx.concurrent.Task;
+import javafx.application.Platform;
 import javafx.scene.control.Alert;
 import javafx.scene.control.ChoiceDialog;
 import javafx.scene.control.TextInputDialog;
 import javafx.stage.FileChooser;
 import qupath.fx.dialogs.Dialogs;
 import qupath.lib.gui.QuPathGUI;
+import qupath.lib.gui.TaskRunnerFX;
 import qupath.lib.images.ImageData;
 import qupath.lib.io.PathIO;
 import qupath.lib.objects.PathObject;
@@ -29,7 +30,7 @@ import qupath.lib.plugins.workflow.DefaultScriptableWorkflowStep;
 
 /**
  * The menu commands: each reads the current image and selection on the FX thread, runs the
- * engine on a worker thread with a progress window and Cancel, then reports, records a
+ * engine on a worker thread with QuPath's progress dialog and Cancel, then reports, records a
  * replayable workflow step, and never blocks the FX thread.
  */
 final class MuseCommands {
@@ -175,27 +176,25 @@ final class MuseCommands {
         void accept(T result);
     }
 
-    /** Runs `work` on the worker thread with a progress window; errors become dialogs, Cancel is quiet. */
+    /**
+     * Runs `work` on the worker thread with QuPath's progress dialog (its Cancel stops the engine
+     * within one batch); the result, an error or the cancellation is reported on the FX thread.
+     */
     private <T> void run(String title, Function<Muse, T> work, Done<T> done) {
-        Cancellation cancellation = new Cancellation();
-        Task<T> task = new Task<>() {
-            @Override
-            protected T call() throws Exception {
-                Muse muse = Muse.builder().settings(MusePreferences.settings()).cancellation(cancellation).progress((d, total, unit, message) -> {
-                    updateProgress(d, Math.max(total, 1));
-                    updateMessage(d + "/" + total + " " + unit + (message.isEmpty() ? "" : ": " + message));
-                }).build();
-                return work.apply(muse);
+        worker.submit(() -> {
+            Cancellation cancellation = new Cancellation();
+            T result;
+            try (MonitorProgressListener progress = new MonitorProgressListener(new TaskRunnerFX(qupath).makeProgressMonitor(), title,
+                    cancellation)) {
+                result = work.apply(Muse.builder().settings(MusePreferences.settings()).cancellation(cancellation).progress(progress).build());
+            } catch (CancellationException e) {
+                Platform.runLater(() -> Dialogs.showInfoNotification(title, "Cancelled; nothing was changed"));
+                return;
+            } catch (RuntimeException | Error e) {
+                Platform.runLater(() -> Dialogs.showErrorMessage(title, e));
+                return;
             }
-        };
-        task.setOnSucceeded(e -> done.accept(task.getValue()));
-        task.setOnCancelled(e -> cancellation.cancel());
-        task.setOnFailed(e -> {
-            Throwable t = task.getException();
-            if (t instanceof CancellationException) return;
-            Dialogs.showErrorMessage(title, t);
+            Platform.runLater(() -> done.accept(result));
         });
-        ProgressWindow.show(qupath.getStage(), title, task);
-        worker.submit(task);
     }
 }

@@ -2,21 +2,28 @@ package qupath.ext.muse;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.musequpath.engine.Cancellation;
 import io.github.musequpath.engine.Detection;
 import io.github.musequpath.engine.DetectOptions;
 import io.github.musequpath.engine.ModelInfo;
 import io.github.musequpath.engine.NucleusClass;
+import io.github.musequpath.engine.ProgressListener;
 import io.github.musequpath.engine.Region;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import qupath.lib.plugins.SimpleProgressMonitor;
+import qupath.lib.regions.ImageRegion;
 
-/** The extension's logic that needs no running QuPath: settings, tile requests, pixels, objects, scripts. */
+/** The extension's logic that needs no running QuPath: settings, tile requests, pixels, objects, scripts, progress. */
 class MuseLogicTest {
 
     static final ModelInfo MODEL = new ModelInfo("r50_w16", 0.5, 256,
@@ -151,5 +158,66 @@ class MuseLogicTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Muse.builder().tileSize(100).build());
         assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Muse.builder().mergeRadius(-2).build());
+    }
+
+    /** A QuPath progress monitor that records what it is told; Cancel is pressed by the test. */
+    static final class RecordingMonitor implements SimpleProgressMonitor {
+        int max = -1, progress, starts, completions;
+        boolean mayCancel, cancelPressed;
+        String title, lastMessage;
+        final List<Integer> increments = new ArrayList<>();
+
+        @Override public void startMonitoring(String message, int maxProgress, boolean mayCancel) {
+            starts++; title = message; max = maxProgress; this.mayCancel = mayCancel;
+        }
+        @Override public void updateProgress(int increment, String message, ImageRegion region) {
+            increments.add(increment); progress += increment; lastMessage = message;
+        }
+        @Override public void pluginCompleted(String message) { completions++; }
+        @Override public boolean cancelled() { return cancelPressed; }
+    }
+
+    @Test
+    void engineProgressFillsQuPathsMonitorOnceForwardOnlyAndItsCancelStopsTheRun() {
+        RecordingMonitor monitor = new RecordingMonitor();
+        Cancellation cancellation = new Cancellation();
+        try (MonitorProgressListener listener = new MonitorProgressListener(monitor, "MUSE: detecting nuclei", cancellation)) {
+            assertEquals(1, monitor.starts);
+            assertEquals("MUSE: detecting nuclei", monitor.title);
+            assertTrue(monitor.mayCancel);
+            // Two areas reported as one run, as Muse.detect does: 10 tiles then 30 tiles.
+            ProgressListener first = Muse.areaProgress(listener, 0, 2), second = Muse.areaProgress(listener, 1, 2);
+            for (int d = 0; d <= 10; d++) first.progress(d, 10, "tiles", d + " tiles, " + 3 * d + " nuclei");
+            assertEquals(MonitorProgressListener.STEPS / 2, monitor.progress, "half way after the first of two areas");
+            assertEquals("area 1/2: 10 tiles, 30 nuclei", monitor.lastMessage);
+            first.progress(3, 10, "tiles", "a late, smaller report");  // never moves the bar back
+            for (int d = 0; d <= 30; d++) second.progress(d, 30, "tiles", "");
+            assertEquals("area 2/2: 30/30 tiles", monitor.lastMessage);
+            assertTrue(monitor.increments.stream().allMatch(i -> i >= 0), monitor.increments.toString());
+            assertEquals(MonitorProgressListener.STEPS - 1, monitor.progress, "the last step is left for the end, so the dialog stays up");
+            assertEquals(0, monitor.completions);
+            assertFalse(cancellation.isCancelled());
+            monitor.cancelPressed = true;
+            listener.progress(31, 40, "tiles", "");
+            assertTrue(cancellation.isCancelled(), "QuPath's Cancel reaches the engine at the next report");
+        }
+        assertEquals(1, monitor.completions, "closing ends the monitor once");
+    }
+
+    @Test
+    void oneAreaReportsUnchangedAndUnknownTotalsKeepTheBarStill() {
+        RecordingMonitor monitor = new RecordingMonitor();
+        MonitorProgressListener listener = new MonitorProgressListener(monitor, "t", new Cancellation());
+        assertSame(listener, Muse.areaProgress(listener, 0, 1));
+        listener.progress(5, 0, "samples", "loading");
+        assertEquals(0, monitor.progress);
+        assertEquals("loading", monitor.lastMessage);
+        listener.progress(1, 4, "samples", "epoch 1, loss 0.5");
+        assertEquals(MonitorProgressListener.STEPS / 4, monitor.progress);
+        listener.finish("Done");
+        listener.close();
+        listener.progress(4, 4, "samples", "after the end");
+        assertEquals(MonitorProgressListener.STEPS / 4, monitor.progress, "nothing reaches a finished monitor");
+        assertEquals(1, monitor.completions, "finish and close end the monitor once");
     }
 }
