@@ -2,6 +2,8 @@
 // back field by field; CSV; nothing visible before commit.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <regex>
 #include <set>
 
@@ -108,6 +110,67 @@ TEST(DetectionWriter, GeoJsonIsQuPathsDetectionDialectFieldByField) {
     EXPECT_DOUBLE_EQ(first["properties"]["measurements"]["Score"].get<double>(), 0.75);
     EXPECT_DOUBLE_EQ(first["properties"]["measurements"]["Probability: Tumor"].get<double>(), 0.2);
     EXPECT_EQ(j["features"][1]["properties"]["classification"]["name"], "Tumor");
+}
+
+TEST(GeoJsonDetections, WhatTheWriterWritesReadsBackWithClassesColoursAndProbabilities) {
+    TempDir dir;
+    DetectionWriterOptions o;
+    o.classes = classes();
+    auto points = DetectionWriter::create(dir / "p.geojson", o);
+    points->write(detection(10.25, 20.5, 0));
+    points->write(detection(1234.5, 99, 1));
+    points->write(detection(7, 8, 0));
+    points->commit();
+    o.geometry = DetectionGeometry::Ellipse;
+    auto ellipses = DetectionWriter::create(dir / "e.geojson", o);
+    ellipses->write(detection(100, 200, 1));
+    ellipses->commit();
+
+    const DetectionSet p = read_geojson_detections(dir / "p.geojson");
+    ASSERT_EQ(p.classes.size(), 2u) << "classes in order of first appearance";
+    EXPECT_EQ(p.classes[0].name, "Lymphocyte");
+    EXPECT_EQ(p.classes[0].color, (std::array<std::uint8_t, 3>{160, 90, 160}));
+    EXPECT_EQ(p.classes[1].name, "Tumor");
+    ASSERT_EQ(p.detections.size(), 3u);
+    EXPECT_NEAR(p.detections[0].x, 10.25, 0.01);
+    EXPECT_NEAR(p.detections[0].y, 20.5, 0.01);
+    EXPECT_EQ(p.detections[1].class_index, 1);
+    EXPECT_EQ(p.detections[2].class_index, 0);
+    EXPECT_FLOAT_EQ(p.detections[0].score, 0.75f);
+    ASSERT_EQ(p.detections[0].probabilities.size(), 2u);
+    EXPECT_FLOAT_EQ(p.detections[0].probabilities[1], 0.2f);
+
+    const DetectionSet e = read_geojson_detections(dir / "e.geojson");
+    ASSERT_EQ(e.detections.size(), 1u);
+    EXPECT_NEAR(e.detections[0].x, 100, 1e-6) << "an ellipse stands at its centre";
+    EXPECT_NEAR(e.detections[0].y, 200, 1e-6);
+}
+
+TEST(GeoJsonDetections, QuPathExportsOldMeasurementListsUnclassifiedObjectsAndBadFiles) {
+    TempDir dir;
+    test::write_file(dir / "q.geojson", R"([
+      {"type":"Feature","geometry":{"type":"Point","coordinates":[5,6]},
+       "properties":{"objectType":"cell","measurements":[{"name":"Score","value":0.5}]}},
+      {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,2],[0,2],[0,0]]]},
+       "properties":{"objectType":"detection","classification":"Tumor"}},
+      {"type":"Feature","geometry":{"type":"Point","coordinates":[1,1]},"properties":{"objectType":"annotation"}}])");
+    const DetectionSet d = read_geojson_detections(dir / "q.geojson");
+    ASSERT_EQ(d.detections.size(), 2u) << "annotations are not detections";
+    EXPECT_EQ(d.classes[0].name, kUnclassified);
+    EXPECT_FLOAT_EQ(d.detections[0].score, 0.5f);
+    EXPECT_TRUE(d.detections[0].probabilities.empty());
+    EXPECT_NEAR(d.detections[1].x, 2, 1e-9);
+    EXPECT_NEAR(d.detections[1].y, 1, 1e-9);
+    EXPECT_TRUE(std::isnan(d.detections[1].score));
+    test::write_file(dir / "bad.geojson", R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1]},
+       "properties":{"objectType":"detection"}})");
+    try {
+        read_geojson_detections(dir / "bad.geojson");
+        FAIL();
+    } catch (const CorruptFile& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.geojson"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(read_geojson_detections(dir / "missing.geojson"), IoError);
 }
 
 TEST(DetectionWriter, EllipsesAreFlaggedPolygonsAroundTheNucleus) {

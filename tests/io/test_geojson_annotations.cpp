@@ -185,5 +185,57 @@ TEST(AnnotationAssemblyBadInput, PointsWithoutAClassAreRejected) {
     }
 }
 
+TEST(GeoJsonAnnotationObjects, WrittenAnnotationsReadBackAsDrawnAndAsQuPathObjects) {
+    TempDir dir;
+    AnnotationObjects drawn;
+    Polygon with_hole{{{0, 0}, {100, 0}, {100, 100}, {0, 100}}, {{{40, 40}, {60, 40}, {60, 60}, {40, 60}}}};
+    drawn.areas.push_back({"area 1", with_hole});
+    drawn.areas.push_back({"", Polygon{{{200, 0}, {300, 0}, {300, 50}, {200, 50}}, {}}});
+    drawn.points.push_back({"Tumor", {200, 0, 0}, true, {{10, 10}, {20.5, 30.25}}});
+    drawn.points.push_back({"Lymphocyte", {0, 0, 0}, false, {{250, 25}}});
+    write_qupath_annotations(dir.path() / "a.geojson", drawn);
+
+    const json doc = json::parse(test::read_file(dir.path() / "a.geojson"));
+    EXPECT_EQ(doc["type"], "FeatureCollection");
+    ASSERT_EQ(doc["features"].size(), 4u);
+    for (const auto& f : doc["features"]) EXPECT_EQ(f["properties"]["objectType"], "annotation");
+    EXPECT_EQ(doc["features"][0]["geometry"]["coordinates"][0].front(), doc["features"][0]["geometry"]["coordinates"][0].back())
+        << "closed rings, as GeoJSON requires";
+    EXPECT_EQ(doc["features"][2]["properties"]["classification"], json({{"name", "Tumor"}, {"color", {200, 0, 0}}}));
+
+    const AnnotationObjects back = read_qupath_annotation_objects(dir.path() / "a.geojson");
+    ASSERT_EQ(back.areas.size(), 2u);
+    EXPECT_EQ(back.areas[0].name, "area 1");
+    ASSERT_EQ(back.areas[0].polygon.outer.size(), 4u);
+    ASSERT_EQ(back.areas[0].polygon.holes.size(), 1u);
+    EXPECT_DOUBLE_EQ(back.areas[0].polygon.holes[0][2].x, 60);
+    EXPECT_EQ(back.areas[1].name, "");
+    ASSERT_EQ(back.points.size(), 2u);
+    EXPECT_EQ(back.points[0].class_name, "Tumor");
+    EXPECT_TRUE(back.points[0].has_color);
+    ASSERT_EQ(back.points[0].points.size(), 2u);
+    EXPECT_DOUBLE_EQ(back.points[0].points[1].y, 30.25);
+    EXPECT_EQ(back.points[1].class_name, "Lymphocyte");
+    EXPECT_FALSE(back.points[1].has_color);
+    EXPECT_EQ(back.unclassified_points, 0u);
+
+    // The same file is what fine-tuning reads: two annotated regions with their nuclei.
+    const AnnotationSet set = read_qupath_annotations(dir.path() / "a.geojson", options());
+    ASSERT_EQ(set.regions.size(), 2u);
+    EXPECT_EQ(set.regions[0].nuclei.size(), 2u);
+    EXPECT_EQ(set.regions[1].nuclei.size(), 1u);
+}
+
+TEST(GeoJsonAnnotationObjects, UnclassifiedPointsAreCountedNotReturned) {
+    TempDir dir;
+    const auto path = write(dir, "u.geojson", json::array({feature({{"type", "Polygon"}, {"coordinates", square(0, 0, 10)}}, {{"objectType", "annotation"}}),
+                                                           points({{1, 1}, {2, 2}}, nullptr)}));
+    const AnnotationObjects o = read_qupath_annotation_objects(path);
+    EXPECT_EQ(o.areas.size(), 1u);
+    EXPECT_TRUE(o.points.empty());
+    EXPECT_EQ(o.unclassified_points, 2u);
+    EXPECT_THROW(write_qupath_annotations(dir.path() / "no-such-dir" / "x.geojson", o), IoError);
+}
+
 }  // namespace
 }  // namespace muse

@@ -84,6 +84,13 @@ struct ClassifiedPoints {
     std::vector<Point> points;  ///< level-0 pixels
 };
 
+/// Areas and classified points as a user drew them, before assembly into annotated regions.
+struct AnnotationObjects {
+    std::vector<AnnotationArea> areas;
+    std::vector<ClassifiedPoints> points;
+    std::size_t unclassified_points = 0;  ///< points read without a class (not in `points`)
+};
+
 /// The annotated regions among `areas`: an area counts when it holds at least one of the
 /// points, or when it is named "no nuclei" (any case); a point inside several areas belongs to
 /// each. Class names map onto options.classes by exact name; unknown names are an error that
@@ -91,6 +98,18 @@ struct ClassifiedPoints {
 /// messages (a file, "the annotations"). InvalidArgument when nothing is annotated.
 AnnotationSet assemble_annotations(std::vector<AnnotationArea> areas, const std::vector<ClassifiedPoints>& points,
                                    const AnnotationReadOptions& options, const std::string& where);
+
+/// The areas (Polygon / MultiPolygon annotations, holes kept, names kept) and classified points
+/// (Point / MultiPoint annotations, one class per feature) of a QuPath GeoJSON file, as drawn:
+/// nothing is matched or checked against a model. Detections, cells and tiles are ignored.
+/// Errors: IoError / CorruptFile naming the file.
+AnnotationObjects read_qupath_annotation_objects(const std::filesystem::path& path);
+
+/// Writes `objects` as a FeatureCollection of QuPath annotations (areas as Polygons with their
+/// names, each ClassifiedPoints as one MultiPoint with its classification), atomically: the
+/// file appears whole or not at all. read_qupath_annotation_objects gives the same back.
+/// Throws IoError.
+void write_qupath_annotations(const std::filesystem::path& path, const AnnotationObjects& objects);
 
 /// Reads the annotations of a QuPath GeoJSON export (FeatureCollection, Feature, array, or bare
 /// geometry). Areas: Polygon / MultiPolygon annotations (one region per polygon, holes kept);

@@ -29,6 +29,24 @@ namespace muse {
 /// malformed; InvalidArgument when the file holds no area at all.
 std::vector<Polygon> read_geojson_regions(const std::filesystem::path& path);
 
+/// Detections read back from a GeoJSON file, e.g. to show them.
+struct DetectionSet {
+    /// In order of first appearance, with the file's colours (grey when a class has none);
+    /// unclassified objects form the class kUnclassified.
+    std::vector<ClassInfo> classes;
+    /// Level-0 pixels; class_index into `classes`; score = the "Score" measurement, else the
+    /// "Probability: <class>" one, else NaN; probabilities = "Probability: <class>" for every
+    /// class in order (NaN where missing), empty when the file has none.
+    std::vector<Detection> detections;
+};
+
+inline constexpr const char* kUnclassified = "Unclassified";
+
+/// The detection and cell objects of a GeoJSON file (FeatureCollection, Feature, array or bare
+/// geometry): points as they are, polygons and ellipses at their centroid; annotations and
+/// tiles are ignored. Throws IoError, or CorruptFile naming the file and what is malformed.
+DetectionSet read_geojson_detections(const std::filesystem::path& path);
+
 enum class OutputFormat { GeoJson, Csv };
 enum class DetectionGeometry { Point, Ellipse };
 

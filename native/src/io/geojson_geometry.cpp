@@ -2,6 +2,7 @@
 #include "io/geojson_geometry.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -99,6 +100,42 @@ std::vector<Point> points_of_geometry(const json& geometry, const std::string& w
         }
     }
     return out;
+}
+
+std::string object_type(const json& props) {
+    for (const char* key : {"objectType", "object_type", "type"}) {
+        if (props.contains(key) && props[key].is_string()) return props[key].get<std::string>();
+    }
+    return "annotation";  // QuPath imports a feature without one as an annotation
+}
+
+ClassRef class_of(const json& props, const std::string& where) {
+    ClassRef c;
+    if (!props.contains("classification") || props["classification"].is_null()) return c;
+    const json& k = props["classification"];
+    if (k.is_string()) {
+        c.name = k.get<std::string>();
+        return c;
+    }
+    if (!k.is_object()) throw CorruptFile(where + ": a classification is neither a string nor an object");
+    if (k.contains("name") && k["name"].is_string()) {
+        c.name = k["name"].get<std::string>();
+    } else if (k.contains("names") && k["names"].is_array()) {
+        for (const auto& part : k["names"]) {
+            if (!part.is_string()) throw CorruptFile(where + ": a derived classification's names are not strings");
+            c.name += (c.name.empty() ? "" : ": ") + part.get<std::string>();
+        }
+    } else {
+        throw CorruptFile(where + ": a classification object has neither 'name' nor 'names'");
+    }
+    if (k.contains("color") && k["color"].is_array() && k["color"].size() >= 3) {
+        for (int i = 0; i < 3; ++i) {
+            if (!k["color"][i].is_number()) throw CorruptFile(where + ": a classification colour is not numeric");
+            c.color[i] = static_cast<std::uint8_t>(std::clamp(k["color"][i].get<int>(), 0, 255));
+        }
+        c.has_color = true;
+    }
+    return c;
 }
 
 std::vector<json> features_of(const json& doc) {

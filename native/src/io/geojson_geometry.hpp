@@ -2,6 +2,9 @@
 // parsing a file with errors that name it, and turning coordinates into polygons and points.
 #pragma once
 
+#include <array>
+#include <cstdint>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,6 +26,21 @@ std::vector<Polygon> polygons_of_geometry(const nlohmann::json& geometry, const 
 
 /// The positions of a Point or MultiPoint geometry; empty for any other geometry type.
 std::vector<Point> points_of_geometry(const nlohmann::json& geometry, const std::string& where);
+
+/// QuPath's object type of a feature's properties: objectType, the legacy object_type, or type;
+/// "annotation" when none is given (QuPath imports such a feature as an annotation).
+std::string object_type(const nlohmann::json& properties);
+
+/// A feature's classification as QuPath writes it.
+struct ClassRef {
+    std::string name;  ///< "" = unclassified; a derived class's names joined by ": "
+    std::array<std::uint8_t, 3> color{0, 0, 0};
+    bool has_color = false;
+};
+
+/// The classification of a feature's properties: a string ("Tumor"), an object ({"name",
+/// "color"}) or a derived class ({"names": [...]}). CorruptFile naming `where` when malformed.
+ClassRef class_of(const nlohmann::json& properties, const std::string& where);
 
 /// The features of a document as QuPath exports them: a FeatureCollection, one Feature, an
 /// array of Features, or a bare geometry (returned as a Feature without properties).
