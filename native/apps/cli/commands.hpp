@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "default_model.hpp"
+
 namespace muse::cli {
 
 /// Runs a parsed subcommand; may throw muse::Error (main turns it into a message).
@@ -30,15 +32,8 @@ Command add_eval_command(CLI::App& app);
 Command add_detect_command(CLI::App& app);
 Command add_finetune_command(CLI::App& app);
 Command add_pseudolabel_command(CLI::App& app);
+Command add_render_command(CLI::App& app);
 
-/// File name of the default model (models/ in the source tree, share/muse/models when installed).
-inline constexpr const char* kDefaultModelName = "muse-default.muse";
-
-/// The default model: $MUSE_DEFAULT_MODEL when set (and then only there); otherwise
-/// <prefix>/share/muse/models next to the installed executable, then the source tree's models/. Empty when none exists; `looked` gets the places.
-std::filesystem::path find_default_model(std::vector<std::string>* looked);
-
-/// `given` when not empty, else the default model; IoError listing where it looked.
-std::string model_or_default(const std::string& given);
+using apps::model_or_default;
 
 }  // namespace muse::cli

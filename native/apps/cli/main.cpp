@@ -18,6 +18,7 @@ constexpr muse::cli::AddCommand kCommands[] = {
     muse::cli::add_detect_command,
     muse::cli::add_finetune_command,
     muse::cli::add_pseudolabel_command,
+    muse::cli::add_render_command,
     muse::cli::add_import_command,
     muse::cli::add_info_command,
     muse::cli::add_features_command,

@@ -1,0 +1,116 @@
+#include "overlay_painter.hpp"
+
+#include <algorithm>
+
+#include <QFontMetricsF>
+#include <QPolygonF>
+
+namespace muse::overlay {
+namespace {
+
+QPolygonF ring_in_view(const ViewTransform& view, const std::vector<Point>& ring) {
+    QPolygonF out;
+    for (const Point& p : ring) out << view.to_view(p.x, p.y);
+    return out;
+}
+
+QColor color_of_class_named(const std::vector<ClassInfo>& classes, const ClassifiedPoints& points) {
+    if (points.has_color) return QColor(points.color[0], points.color[1], points.color[2]);
+    for (const ClassInfo& c : classes) {
+        if (c.name == points.class_name) return class_color(c);
+    }
+    return QColor(160, 160, 160);
+}
+
+}  // namespace
+
+double nucleus_radius_for(double scale, double mpp) {
+    const double um = mpp > 0 ? mpp : 0.5;
+    return std::clamp(3.0 / um * scale, 2.5, 12.0);
+}
+
+QColor class_color(const ClassInfo& c) {
+    return QColor(c.color[0], c.color[1], c.color[2]);
+}
+
+void paint_detections(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections,
+                      const std::vector<ClassInfo>& classes, const std::vector<bool>& visible, const OverlayStyle& style) {
+    painter.save();
+    painter.setRenderHint(QPainter::Antialiasing);
+    const double r = style.nucleus_radius;
+    const QRectF window = QRectF(painter.window()).adjusted(-r, -r, r, r);
+    std::vector<QBrush> brushes;
+    for (const ClassInfo& c : classes) brushes.emplace_back(class_color(c));
+    painter.setPen(QPen(QColor(0, 0, 0, 140), 1.0));
+    for (const Detection& d : detections) {
+        const auto k = static_cast<std::size_t>(d.class_index);
+        if (k >= brushes.size() || (!visible.empty() && k < visible.size() && !visible[k])) continue;
+        const QPointF at = view.to_view(d.x, d.y);
+        if (!window.contains(at)) continue;
+        painter.setBrush(brushes[k]);
+        painter.drawEllipse(at, r, r);
+    }
+    painter.restore();
+}
+
+void paint_annotations(QPainter& painter, const ViewTransform& view, const AnnotationObjects& annotations,
+                       const std::vector<ClassInfo>& classes) {
+    painter.save();
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setBrush(Qt::NoBrush);
+    painter.setPen(QPen(QColor(255, 200, 0), 2.0));
+    for (const AnnotationArea& a : annotations.areas) {
+        painter.drawPolygon(ring_in_view(view, a.polygon.outer));
+        for (const auto& hole : a.polygon.holes) painter.drawPolygon(ring_in_view(view, hole));
+    }
+    painter.setPen(QPen(Qt::white, 1.5));
+    for (const ClassifiedPoints& c : annotations.points) {
+        painter.setBrush(color_of_class_named(classes, c));
+        for (const Point& p : c.points) {
+            const QPointF at = view.to_view(p.x, p.y);
+            painter.drawRect(QRectF(at.x() - 4, at.y() - 4, 8, 8));
+        }
+    }
+    painter.restore();
+}
+
+std::vector<LegendEntry> legend_entries(const std::vector<ClassInfo>& classes, const std::vector<Detection>& detections,
+                                        const std::vector<bool>& visible) {
+    std::vector<LegendEntry> out;
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        out.push_back({classes[i].name, class_color(classes[i]), 0, visible.empty() || i >= visible.size() || visible[i]});
+    }
+    for (const Detection& d : detections) {
+        if (d.class_index >= 0 && static_cast<std::size_t>(d.class_index) < out.size()) ++out[d.class_index].count;
+    }
+    return out;
+}
+
+QRectF paint_legend(QPainter& painter, const std::vector<LegendEntry>& entries, const QPointF& corner) {
+    painter.save();
+    const QFontMetricsF fm(painter.font());
+    const double line = std::max(16.0, fm.height() + 4), pad = 6, swatch = 12;
+    double text_width = 0;
+    std::vector<QString> texts;
+    for (const LegendEntry& e : entries) {
+        texts.push_back(QString::fromStdString(e.name) + QString("  %1").arg(e.count));
+        text_width = std::max(text_width, fm.horizontalAdvance(texts.back()));
+    }
+    const QRectF box(corner, QSizeF(pad * 3 + swatch + text_width, pad * 2 + line * entries.size()));
+    painter.setPen(QPen(QColor(80, 80, 80), 1));
+    painter.setBrush(QColor(255, 255, 255, 230));
+    painter.drawRect(box);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const double y = box.top() + pad + line * i;
+        const QColor c = entries[i].visible ? entries[i].color : QColor(210, 210, 210);
+        painter.setPen(QPen(QColor(0, 0, 0, 140), 1));
+        painter.setBrush(c);
+        painter.drawRect(QRectF(box.left() + pad, y + (line - swatch) / 2, swatch, swatch));
+        painter.setPen(entries[i].visible ? Qt::black : QColor(150, 150, 150));
+        painter.drawText(QRectF(box.left() + pad * 2 + swatch, y, text_width + pad, line), Qt::AlignVCenter | Qt::AlignLeft, texts[i]);
+    }
+    painter.restore();
+    return box;
+}
+
+}  // namespace muse::overlay

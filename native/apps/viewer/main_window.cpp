@@ -1,0 +1,435 @@
+#include "main_window.hpp"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QBuffer>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QInputDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QPainter>
+
+#include "muse/annotations.hpp"
+#include "muse/detect.hpp"
+#include "muse/errors.hpp"
+#include "muse/files.hpp"
+#include "muse/finetune.hpp"
+#include "overlay_painter.hpp"
+
+namespace muse::viewer {
+namespace {
+
+std::filesystem::path to_path(const QString& s) {
+    return std::filesystem::path(s.toStdString());
+}
+
+QString q(const std::filesystem::path& p) {
+    return QString::fromStdString(p.string());
+}
+
+Polygon rect_polygon(const QRectF& r) {
+    return {{{r.left(), r.top()}, {r.right(), r.top()}, {r.right(), r.bottom()}, {r.left(), r.bottom()}}, {}};
+}
+
+bool same_class_names(const std::vector<ClassInfo>& a, const std::vector<ClassInfo>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].name != b[i].name) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(tr("MUSE viewer"));
+    view_ = new SlideView(&annotations_, this);
+    setCentralWidget(view_);
+
+    legend_ = new QListWidget(this);
+    auto* dock = new QDockWidget(tr("Classes"), this);
+    dock->setObjectName("classes");
+    dock->setWidget(legend_);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    connect(legend_, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        view_->set_class_visible(legend_->row(item), item->checkState() == Qt::Checked);
+    });
+
+    hover_ = new QLabel(this);
+    progress_ = new QProgressBar(this);
+    progress_->setMinimumWidth(320);
+    progress_->setVisible(false);
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setVisible(false);
+    statusBar()->addWidget(hover_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancel_);
+    connect(cancel_, &QPushButton::clicked, this, &MainWindow::cancel_job);
+    connect(view_, &SlideView::hoverChanged, hover_, &QLabel::setText);
+    connect(&annotations_, &AnnotationModel::changed, this, [this] {
+        statusBar()->showMessage(tr("%1 areas, %2 points").arg(annotations_.objects().areas.size()).arg(annotations_.point_count()), 3000);
+    });
+    connect(&job_, &EngineJob::progressed, this, &MainWindow::on_job_progress);
+    connect(&job_, &EngineJob::finished, this, &MainWindow::on_job_finished);
+
+    build_menus();
+    refresh_point_classes();
+    resize(1200, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::build_menus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Open &slide..."), QKeySequence::Open, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open slide"), {},
+                                                       tr("Slides and images (*.svs *.ndpi *.mrxs *.scn *.tif *.tiff *.png *.jpg *.jpeg *.bmp);;All files (*)"));
+        if (!f.isEmpty()) open_slide(to_path(f));
+    });
+    file->addAction(tr("Open &detections..."), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open detections"), {}, tr("GeoJSON (*.geojson *.json)"));
+        if (!f.isEmpty()) open_detections(to_path(f));
+    });
+    file->addAction(tr("Open &annotations..."), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open annotations"), {}, tr("GeoJSON (*.geojson *.json)"));
+        if (!f.isEmpty()) open_annotations(to_path(f));
+    });
+    file->addAction(tr("Sa&ve annotations..."), QKeySequence::Save, this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Save annotations"), "annotations.geojson", tr("GeoJSON (*.geojson)"));
+        if (!f.isEmpty()) save_annotations(to_path(f));
+    });
+    file->addAction(tr("&Export view as PNG..."), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export view"), "view.png", tr("PNG (*.png)"));
+        if (!f.isEmpty()) export_view(to_path(f));
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(tr("&Undo"), QKeySequence::Undo, this, [this] { annotations_.undo(); });
+    edit->addAction(tr("&Clear annotations"), this, [this] { annotations_.clear(); });
+
+    QToolBar* tools = addToolBar(tr("Tools"));
+    tools->setObjectName("tools");
+    auto* group = new QActionGroup(this);
+    auto add_tool = [&](const QString& name, const QString& key, SlideView::Tool tool, const QString& tip) {
+        QAction* a = tools->addAction(name, this, [this, tool] { view_->set_tool(tool); });
+        a->setShortcut(QKeySequence(key));
+        a->setToolTip(tip + " (" + key + ")");
+        a->setCheckable(true);
+        a->setChecked(tool == SlideView::Tool::Pan);
+        group->addAction(a);
+    };
+    add_tool(tr("Pan"), "P", SlideView::Tool::Pan, tr("Drag to move; wheel zooms"));
+    add_tool(tr("Rectangle"), "R", SlideView::Tool::Area, tr("Drag to draw an area to annotate"));
+    add_tool(tr("Point"), "N", SlideView::Tool::Point, tr("Click a nucleus to add a point of the chosen class; right-click removes"));
+    class_picker_ = new QComboBox(this);
+    class_picker_->setToolTip(tr("Class of the points the Point tool adds"));
+    tools->addWidget(class_picker_);
+    connect(class_picker_, &QComboBox::currentIndexChanged, this, [this](int i) {
+        const auto classes = point_classes();
+        if (i >= 0 && i < static_cast<int>(classes.size())) view_->set_point_class(classes[i]);
+    });
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(tr("&Load model..."), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Load model"), {}, tr("MUSE models (*.muse)"));
+        if (!f.isEmpty()) load_model(to_path(f));
+    });
+    run->addSeparator();
+    run->addAction(tr("Detect in &view"), QKeySequence("Ctrl+D"), this, [this] { start_detect(DetectScope::View); });
+    run->addAction(tr("Detect in &annotations"), this, [this] { start_detect(DetectScope::Annotations); });
+    run->addAction(tr("Detect in whole &slide"), this, [this] { start_detect(DetectScope::Slide); });
+    run->addAction(tr("&Fine-tune on annotations..."), this, [this] {
+        if (model_path_.empty()) {
+            show_error(tr("Load a model first (Run > Load model)"));
+            return;
+        }
+        bool ok = false;
+        const QString mode = QInputDialog::getItem(this, tr("Fine-tune"), tr("What to train (heads: about a minute)"),
+                                                   {"heads", "decoder", "full"}, 0, false, &ok);
+        if (!ok) return;
+        const int epochs = QInputDialog::getInt(this, tr("Fine-tune"), tr("Epochs"), 30, 1, 1000, 1, &ok);
+        if (!ok) return;
+        const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
+        const std::filesystem::path suggested = model_path_.parent_path() / (model_path_.stem().string() + "-finetuned-" + stamp.toStdString() + ".muse");
+        const QString f = QFileDialog::getSaveFileName(this, tr("Save the fine-tuned model as"), q(suggested), tr("MUSE models (*.muse)"));
+        if (!f.isEmpty()) start_finetune(to_path(f), mode.toStdString(), epochs);
+    });
+    run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancel_job);
+}
+
+void MainWindow::show_error(const QString& text) {
+    if (error_sink_) {
+        error_sink_(text);
+    } else {
+        QMessageBox::warning(this, tr("MUSE viewer"), text);
+    }
+}
+
+bool MainWindow::open_slide(const std::filesystem::path& path) {
+    try {
+        std::shared_ptr<const SlideSource> slide = muse::open_slide(path);
+        slide_ = slide;
+        view_->set_slide(slide);
+        setWindowTitle(tr("MUSE viewer - %1").arg(q(path.filename())));
+        return true;
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::open_detections(const std::filesystem::path& path) {
+    try {
+        view_->set_detections(read_geojson_detections(path));
+        refresh_legend();
+        refresh_point_classes();
+        return true;
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::open_annotations(const std::filesystem::path& path) {
+    try {
+        annotations_.load(path);
+        return true;
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::save_annotations(const std::filesystem::path& path) {
+    try {
+        annotations_.save(path);
+        statusBar()->showMessage(tr("Saved %1").arg(q(path)), 5000);
+        return true;
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::load_model(const std::filesystem::path& path) {
+    try {
+        auto model = std::make_shared<const Model>(Model::load(path));
+        if (!model->config().has_heads()) throw InvalidArgument("'" + path.string() + "' has no detection heads: it cannot detect nuclei");
+        model_ = std::move(model);
+        model_path_ = path;
+        refresh_point_classes();
+        statusBar()->showMessage(tr("Model %1").arg(q(path.filename())), 5000);
+        return true;
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::export_view(const std::filesystem::path& path) {
+    try {
+        QImage image = view_->render_view();
+        QPainter painter(&image);
+        overlay::paint_legend(painter, overlay::legend_entries(view_->detections().classes, view_->detections().detections,
+                                                              view_->class_visibility()), {8, 8});
+        painter.end();
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        if (!image.save(&buffer, "PNG")) throw IoError("could not encode the view as PNG");
+        write_file_atomically(path, std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
+        statusBar()->showMessage(tr("Exported %1").arg(q(path)), 5000);
+        return true;
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+std::vector<ClassInfo> MainWindow::point_classes() const {
+    if (model_) return model_->config().classes;
+    if (!view_->detections().classes.empty()) return view_->detections().classes;
+    return brca_m2c_classes();
+}
+
+void MainWindow::refresh_point_classes() {
+    const QString current = class_picker_->currentText();
+    QSignalBlocker block(class_picker_);
+    class_picker_->clear();
+    const auto classes = point_classes();
+    for (const ClassInfo& c : classes) {
+        QPixmap swatch(12, 12);
+        swatch.fill(overlay::class_color(c));
+        class_picker_->addItem(QIcon(swatch), QString::fromStdString(c.name));
+    }
+    const int keep = std::max(0, class_picker_->findText(current));
+    class_picker_->setCurrentIndex(keep);
+    if (!classes.empty()) view_->set_point_class(classes[keep]);
+}
+
+void MainWindow::refresh_legend() {
+    QSignalBlocker block(legend_);
+    legend_->clear();
+    const auto entries = overlay::legend_entries(view_->detections().classes, view_->detections().detections, view_->class_visibility());
+    for (const auto& e : entries) {
+        QPixmap swatch(14, 14);
+        swatch.fill(e.color);
+        auto* item = new QListWidgetItem(QIcon(swatch), QString("%1  (%2)").arg(QString::fromStdString(e.name)).arg(e.count), legend_);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(e.visible ? Qt::Checked : Qt::Unchecked);
+    }
+}
+
+bool MainWindow::start_detect(DetectScope scope) {
+    if (job_.running()) {
+        show_error(tr("%1 is still running; cancel it or wait").arg(job_.title()));
+        return false;
+    }
+    if (!slide_) {
+        show_error(tr("Open a slide first (File > Open slide)"));
+        return false;
+    }
+    if (!model_) {
+        show_error(tr("Load a model first (Run > Load model)"));
+        return false;
+    }
+    SlideDetectOptions options;
+    if (scope == DetectScope::View) {
+        const auto& l0 = slide_->levels()[0];
+        const QRectF r = view_->visible_slide_rect().intersected(QRectF(0, 0, double(l0.width), double(l0.height)));
+        if (r.isEmpty()) {
+            show_error(tr("The view shows no part of the slide"));
+            return false;
+        }
+        options.regions.push_back(rect_polygon(r));
+    } else if (scope == DetectScope::Annotations) {
+        for (const auto& a : annotations_.objects().areas) options.regions.push_back(a.polygon);
+        if (options.regions.empty()) {
+            show_error(tr("Draw an area first (Rectangle tool)"));
+            return false;
+        }
+    }
+    auto found = std::make_shared<std::vector<Detection>>();
+    auto model = model_;
+    auto slide = slide_;
+    const std::vector<Polygon> regions = options.regions;
+    on_success_ = [this, found, regions, classes = model->config().classes] {
+        DetectionSet set;
+        set.classes = classes;
+        // Detections outside the processed regions stay when they are of the same model's classes.
+        const DetectionSet& before = view_->detections();
+        if (!regions.empty() && same_class_names(before.classes, classes)) {
+            for (const Detection& d : before.detections) {
+                bool inside = false;
+                for (const Polygon& p : regions) inside = inside || p.contains(d.x, d.y);
+                if (!inside) set.detections.push_back(d);
+            }
+        }
+        set.detections.insert(set.detections.end(), found->begin(), found->end());
+        const std::vector<bool> visible = view_->class_visibility();
+        view_->set_detections(std::move(set));
+        for (std::size_t i = 0; i < visible.size(); ++i) view_->set_class_visible(static_cast<int>(i), visible[i]);
+        refresh_legend();
+        statusBar()->showMessage(tr("%1 nuclei found").arg(found->size()), 10000);
+    };
+    return begin_job(tr("Detection"), [model, slide, options, found](const Progress& progress) {
+        detect_slide(*model, *slide, options, [&](const Detection& d) { found->push_back(d); }, progress);
+    });
+}
+
+bool MainWindow::start_finetune(const std::filesystem::path& output, const std::string& mode, int epochs) {
+    if (job_.running()) {
+        show_error(tr("%1 is still running; cancel it or wait").arg(job_.title()));
+        return false;
+    }
+    if (!slide_ || !model_) {
+        show_error(tr("Open a slide and load a model first"));
+        return false;
+    }
+    std::error_code ec;
+    if (std::filesystem::weakly_canonical(output, ec) == std::filesystem::weakly_canonical(model_path_, ec)) {
+        show_error(tr("Choose a new file for the fine-tuned model: %1 is the model it starts from").arg(q(output)));
+        return false;
+    }
+    FinetuneSlide data;
+    std::vector<ClassInfo> classes;
+    FinetuneOptions options;
+    try {
+        AnnotationReadOptions ro;
+        ro.classes = model_->config().classes;
+        ro.allow_new_classes = true;
+        AnnotationSet set = assemble_annotations(annotations_.objects().areas, annotations_.objects().points, ro, "the drawn annotations");
+        classes = set.classes;
+        data.slide = slide_;
+        data.regions = std::move(set.regions);
+        options.mode = parse_finetune_mode(mode);
+        options.epochs = epochs;
+        options.validate();
+    } catch (const std::exception& e) {
+        show_error(QString::fromStdString(e.what()));
+        return false;
+    }
+    auto result = std::make_shared<std::shared_ptr<const Model>>();
+    on_success_ = [this, result, output] {
+        model_ = *result;
+        model_path_ = output;
+        refresh_point_classes();
+        statusBar()->showMessage(tr("Saved the fine-tuned model as %1; it is the current model now").arg(q(output)), 15000);
+    };
+    return begin_job(tr("Fine-tuning"), [model = model_, classes, data, options, output, result](const Progress& progress) {
+        FinetuneResult r = finetune(*model, classes, {data}, options, progress);
+        r.model.save(output);
+        *result = std::make_shared<const Model>(std::move(r.model));
+    });
+}
+
+bool MainWindow::begin_job(const QString& title, EngineJob::Work work) {
+    if (!job_.start(title, std::move(work))) return false;
+    progress_->setMaximum(0);  // busy until the first report
+    progress_->setFormat(title);
+    progress_->setVisible(true);
+    cancel_->setVisible(true);
+    return true;
+}
+
+void MainWindow::cancel_job() {
+    if (!job_.running()) return;
+    job_.cancel();
+    cancel_->setEnabled(false);
+    statusBar()->showMessage(tr("Cancelling %1...").arg(job_.title()));
+}
+
+void MainWindow::on_job_progress(qint64 done, qint64 total, const QString& message) {
+    progress_->setMaximum(total > 0 ? static_cast<int>(std::min<qint64>(total, 1 << 30)) : 0);
+    progress_->setValue(static_cast<int>(std::min<qint64>(done, 1 << 30)));
+    progress_->setFormat(message.isEmpty() ? QStringLiteral("%v/%m") : message + QStringLiteral("  %p%"));
+}
+
+void MainWindow::on_job_finished(bool ok, bool cancelled, const QString& error) {
+    progress_->setVisible(false);
+    cancel_->setVisible(false);
+    cancel_->setEnabled(true);
+    auto success = std::move(on_success_);
+    on_success_ = nullptr;
+    if (ok && success) {
+        success();
+    } else if (cancelled) {
+        statusBar()->showMessage(tr("%1 cancelled; nothing changed").arg(job_.title()), 10000);
+    } else if (!ok) {
+        show_error(tr("%1 failed: %2").arg(job_.title(), error));
+    }
+    Q_EMIT jobFinished(ok, cancelled);
+}
+
+}  // namespace muse::viewer

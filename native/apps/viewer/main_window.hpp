@@ -1,0 +1,84 @@
+// The viewer's window: menus, tools, the class legend, and the engine runs (detect,
+// fine-tune) with progress and Cancel in the status bar.
+#pragma once
+
+#include <QMainWindow>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "annotation_model.hpp"
+#include "engine_job.hpp"
+#include "muse/model.hpp"
+#include "slide_view.hpp"
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+
+namespace muse::viewer {
+
+/// UI thread only. The public actions take paths (the menus ask for them with dialogs) and
+/// return false after showing the reason when they cannot do what was asked.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class DetectScope { View, Annotations, Slide };
+
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    bool open_slide(const std::filesystem::path& path);
+    bool open_detections(const std::filesystem::path& path);
+    bool open_annotations(const std::filesystem::path& path);
+    bool save_annotations(const std::filesystem::path& path);
+    bool load_model(const std::filesystem::path& path);
+    bool export_view(const std::filesystem::path& path);
+
+    /// Starts detection on the worker thread; its result replaces the shown detections.
+    bool start_detect(DetectScope scope);
+    /// Starts fine-tuning (`mode` "heads", "decoder" or "full") on the drawn annotations; the new
+    /// model goes to `output` (never the loaded model's file) and is used from then on.
+    bool start_finetune(const std::filesystem::path& output, const std::string& mode, int epochs);
+    void cancel_job();
+
+    SlideView* view() { return view_; }
+    AnnotationModel* annotations() { return &annotations_; }
+    EngineJob* job() { return &job_; }
+    QListWidget* legend() { return legend_; }
+    const std::filesystem::path& model_path() const { return model_path_; }
+    /// When set, problems go to this instead of a message box (tests, scripts).
+    void set_error_sink(std::function<void(const QString&)> sink) { error_sink_ = std::move(sink); }
+
+Q_SIGNALS:
+    void jobFinished(bool ok, bool cancelled);
+
+private:
+    void build_menus();
+    void refresh_legend();
+    void refresh_point_classes();
+    void show_error(const QString& text);
+    bool begin_job(const QString& title, EngineJob::Work work);
+    std::vector<ClassInfo> point_classes() const;
+    void on_job_progress(qint64 done, qint64 total, const QString& message);
+    void on_job_finished(bool ok, bool cancelled, const QString& error);
+
+    AnnotationModel annotations_;
+    EngineJob job_;
+    SlideView* view_ = nullptr;
+    QListWidget* legend_ = nullptr;
+    QComboBox* class_picker_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QPushButton* cancel_ = nullptr;
+    QLabel* hover_ = nullptr;
+    std::shared_ptr<const SlideSource> slide_;
+    std::shared_ptr<const Model> model_;
+    std::filesystem::path model_path_;
+    std::function<void()> on_success_;  // what a finished job hands to the UI
+    std::function<void(const QString&)> error_sink_;
+};
+
+}  // namespace muse::viewer
