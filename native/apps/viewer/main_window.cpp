@@ -145,6 +145,13 @@ void MainWindow::build_menus() {
         const QString f = QFileDialog::getOpenFileName(this, tr("Load model"), {}, tr("MUSE models (*.muse)"));
         if (!f.isEmpty()) load_model(to_path(f));
     });
+    run->addAction(tr("Set slide &pixel size..."), this, [this] {
+        bool ok = false;
+        const double current = slide_ && slide_->mpp() > 0 ? slide_->mpp() : 0.5;
+        const double mpp = QInputDialog::getDouble(this, tr("Pixel size"), tr("Level-0 um per pixel (0.25 for 40x, 0.5 for 20x scans)"),
+                                                   current, 0.01, 100, 4, &ok);
+        if (ok) set_slide_mpp(mpp);
+    });
     run->addSeparator();
     run->addAction(tr("Detect in &view"), QKeySequence("Ctrl+D"), this, [this] { start_detect(DetectScope::View); });
     run->addAction(tr("Detect in &annotations"), this, [this] { start_detect(DetectScope::Annotations); });
@@ -187,6 +194,26 @@ bool MainWindow::open_slide(const std::filesystem::path& path) {
         show_error(QString::fromStdString(e.what()));
         return false;
     }
+}
+
+bool MainWindow::set_slide_mpp(double mpp) {
+    if (!slide_) {
+        show_error(tr("Open a slide first (File > Open slide)"));
+        return false;
+    }
+    if (!(mpp > 0 && mpp < 100)) {
+        show_error(tr("The pixel size must be between 0 and 100 um/px, got %1").arg(mpp));
+        return false;
+    }
+    // The same pixels, described with the given MPP: detection and fine-tuning then work as on a scanned slide.
+    std::shared_ptr<const SlideSource> inner = slide_;
+    slide_ = make_pixel_feed(inner->path().string(), inner->levels(), mpp,
+                             [inner](int level, std::int64_t x, std::int64_t y, int w, int h) { return inner->read_region(level, x, y, w, h); });
+    const overlay::ViewTransform keep = view_->transform();
+    view_->set_slide(slide_);
+    view_->set_transform(keep);
+    statusBar()->showMessage(tr("Pixel size %1 um/px").arg(mpp), 5000);
+    return true;
 }
 
 bool MainWindow::open_detections(const std::filesystem::path& path) {

@@ -32,6 +32,8 @@ public:
     ~MainWindow() override;
 
     bool open_slide(const std::filesystem::path& path);
+    /// For a slide whose file does not say its pixel size (plain images): level-0 um/px from now on.
+    bool set_slide_mpp(double mpp);
     bool open_detections(const std::filesystem::path& path);
     bool open_annotations(const std::filesystem::path& path);
     bool save_annotations(const std::filesystem::path& path);
