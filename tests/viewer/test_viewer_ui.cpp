@@ -5,6 +5,7 @@
 
 #include <QElapsedTimer>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -234,13 +235,17 @@ TEST_F(ViewerJobs, CancelStopsDetectionAndChangesNothing) {
     ASSERT_TRUE(progressed.wait(120000));
     QElapsedTimer t;
     t.start();
-    window_->cancel_job();
+    auto* cancel = window_->findChild<QPushButton*>("cancel");
+    ASSERT_NE(cancel, nullptr);
+    ASSERT_TRUE(cancel->isVisible()) << "Cancel shows while a run is going";
+    QTest::mouseClick(cancel, Qt::LeftButton);
     ASSERT_TRUE(finished.wait(60000));
     EXPECT_FALSE(finished.last().at(0).toBool());
     EXPECT_TRUE(finished.last().at(1).toBool()) << "reported as cancelled";
     EXPECT_LT(t.elapsed(), 20000) << "stops within a tile batch";
     EXPECT_TRUE(window_->view()->detections().detections.empty()) << "a cancelled run shows nothing";
     EXPECT_FALSE(window_->job()->running());
+    EXPECT_FALSE(cancel->isVisible());
 }
 
 TEST_F(ViewerJobs, FineTuningOnDrawnAnnotationsSavesANewModelAndUsesIt) {

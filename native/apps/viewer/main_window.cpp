@@ -69,6 +69,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     progress_->setMinimumWidth(320);
     progress_->setVisible(false);
     cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setObjectName("cancel");
     cancel_->setVisible(false);
     statusBar()->addWidget(hover_, 1);
     statusBar()->addPermanentWidget(progress_);
@@ -76,7 +77,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(cancel_, &QPushButton::clicked, this, &MainWindow::cancel_job);
     connect(view_, &SlideView::hoverChanged, hover_, &QLabel::setText);
     connect(&annotations_, &AnnotationModel::changed, this, [this] {
-        statusBar()->showMessage(tr("%1 areas, %2 points").arg(annotations_.objects().areas.size()).arg(annotations_.point_count()), 3000);
+        const auto& o = annotations_.objects();
+        std::size_t outside = 0;
+        for (const auto& set : o.points) {
+            for (const Point& p : set.points) {
+                bool inside = false;
+                for (const auto& a : o.areas) inside = inside || a.polygon.contains(p.x, p.y);
+                outside += inside ? 0 : 1;
+            }
+        }
+        QString text = tr("%1 areas, %2 points").arg(o.areas.size()).arg(annotations_.point_count());
+        if (outside > 0) text += tr("; %1 outside every area (fine-tuning uses only points inside areas)").arg(outside);
+        statusBar()->showMessage(text, 5000);
     });
     connect(&job_, &EngineJob::progressed, this, &MainWindow::on_job_progress);
     connect(&job_, &EngineJob::finished, this, &MainWindow::on_job_finished);
