@@ -13,11 +13,9 @@ namespace {
 using muse::test::shell_quote;
 using muse::test::TempDir;
 
-const std::string kMuse = MUSE_CLI_PATH;
 const std::string kMakeCheckpoint = MUSE_MAKE_CHECKPOINT_PATH;
 const std::filesystem::path kSamples = MUSE_SAMPLES_DIR;
 
-int muse(const std::string& args, std::string* out) { return muse::test::run_command(kMuse + " " + args, out); }
 
 /// One imported model per test process (import is the first thing several tests need).
 class Cli : public ::testing::Test {
@@ -40,12 +38,12 @@ TEST_F(Cli, ImportThenInfoThenFeatures) {
     TempDir work;
     std::string out;
     const auto model = work / "m.muse";
-    ASSERT_EQ(muse("import " + shell_quote(ckpt()) + " --arch vit_small --img-size 224 -o " + shell_quote(model), &out), 0)
+    ASSERT_EQ(test::run_muse("import " + shell_quote(ckpt()) + " --arch vit_small --img-size 224 -o " + shell_quote(model), &out), 0)
         << out;
     EXPECT_HAS(out, "wrote");
     EXPECT_HAS(out, "31,070,784 parameters");
 
-    ASSERT_EQ(muse("info " + shell_quote(model), &out), 0) << out;
+    ASSERT_EQ(test::run_muse("info " + shell_quote(model), &out), 0) << out;
     EXPECT_HAS(out, "architecture:        vit_small");
     EXPECT_HAS(out, "model image size:    224 px");
     EXPECT_HAS(out, "working resolution:  0.5 um/px");
@@ -53,7 +51,7 @@ TEST_F(Cli, ImportThenInfoThenFeatures) {
     EXPECT_HAS(out, "classes:             none");
 
     const auto feats = work / "f.npy";
-    ASSERT_EQ(muse("--threads 1 features -m " + shell_quote(model) + " --image " +
+    ASSERT_EQ(test::run_muse("--threads 1 features -m " + shell_quote(model) + " --image " +
                        shell_quote(kSamples / "tile-224.png") + " --points " +
                        shell_quote(kSamples / "points-224.csv") + " -o " + shell_quote(feats),
                    &out),
@@ -72,7 +70,7 @@ TEST_F(Cli, ImportThenInfoThenFeatures) {
 
 TEST_F(Cli, InfoDescribesACheckpoint) {
     std::string out;
-    ASSERT_EQ(muse("info " + shell_quote(ckpt()), &out), 0) << out;
+    ASSERT_EQ(test::run_muse("info " + shell_quote(ckpt()), &out), 0) << out;
     EXPECT_HAS(out, "top-level keys:      teacher, student, epoch, optimizer, args");
     EXPECT_HAS(out, "232 under teacher/module.backbone.");
     EXPECT_HAS(out, "skipped objects:     argparse.Namespace");
@@ -82,12 +80,12 @@ TEST_F(Cli, InfoDescribesACheckpoint) {
 TEST_F(Cli, FeaturesAcceptsACheckpointDirectly) {
     TempDir work;
     std::string out;
-    ASSERT_EQ(muse("import " + shell_quote(ckpt()) + " --img-size 224 -o " + shell_quote(work / "m.muse"), &out), 0) << out;
+    ASSERT_EQ(test::run_muse("import " + shell_quote(ckpt()) + " --img-size 224 -o " + shell_quote(work / "m.muse"), &out), 0) << out;
     const std::string common = " --image " + shell_quote(kSamples / "tile-224.png") + " --points " +
                                shell_quote(kSamples / "points-224.csv");
-    ASSERT_EQ(muse("features -m " + shell_quote(work / "m.muse") + common + " -o " + shell_quote(work / "a.npy"), &out), 0)
+    ASSERT_EQ(test::run_muse("features -m " + shell_quote(work / "m.muse") + common + " -o " + shell_quote(work / "a.npy"), &out), 0)
         << out;
-    ASSERT_EQ(muse("features -m " + shell_quote(ckpt()) + " --img-size 224" + common + " -o " + shell_quote(work / "b.npy"),
+    ASSERT_EQ(test::run_muse("features -m " + shell_quote(ckpt()) + " --img-size 224" + common + " -o " + shell_quote(work / "b.npy"),
                    &out),
               0)
         << out;
@@ -97,23 +95,23 @@ TEST_F(Cli, FeaturesAcceptsACheckpointDirectly) {
 TEST_F(Cli, ErrorsAreClearAndLeaveNoOutput) {
     TempDir work;
     std::string out;
-    EXPECT_NE(muse("import " + shell_quote(ckpt()) + " -o " + shell_quote(work / "x.muse"), &out), 0);
+    EXPECT_NE(test::run_muse("import " + shell_quote(ckpt()) + " -o " + shell_quote(work / "x.muse"), &out), 0);
     EXPECT_HAS(out, "--img-size is required");
 
-    EXPECT_EQ(muse("import " + shell_quote(ckpt()) + " --arch r50 --img-size 224 -o " + shell_quote(work / "x.muse"), &out),
+    EXPECT_EQ(test::run_muse("import " + shell_quote(ckpt()) + " --arch r50 --img-size 224 -o " + shell_quote(work / "x.muse"), &out),
               1);
     EXPECT_HAS(out, "muse: error: importing '");
     EXPECT_HAS(out, "the checkpoint looks like 'vit_small', not 'r50'");
     EXPECT_FALSE(std::filesystem::exists(work / "x.muse"));
 
-    EXPECT_EQ(muse("features -m " + shell_quote(ckpt()) + " --img-size 224 --image " +
+    EXPECT_EQ(test::run_muse("features -m " + shell_quote(ckpt()) + " --img-size 224 --image " +
                        shell_quote(kSamples / "tile-512.png") + " --points " + shell_quote(kSamples / "points-224.csv") +
                        " -o " + shell_quote(work / "ok.npy"),
                    &out),
               0)
         << out;
     muse::test::write_file(work / "far.csv", "x,y\n10,10\n600,10\n");
-    EXPECT_EQ(muse("features -m " + shell_quote(ckpt()) + " --img-size 224 --image " +
+    EXPECT_EQ(test::run_muse("features -m " + shell_quote(ckpt()) + " --img-size 224 --image " +
                        shell_quote(kSamples / "tile-224.png") + " --points " + shell_quote(work / "far.csv") + " -o " +
                        shell_quote(work / "f.npy"),
                    &out),
@@ -122,26 +120,26 @@ TEST_F(Cli, ErrorsAreClearAndLeaveNoOutput) {
     EXPECT_FALSE(std::filesystem::exists(work / "f.npy"));
 
     muse::test::write_file(work / "odd.png", "");
-    EXPECT_EQ(muse("features -m " + shell_quote(ckpt()) + " --img-size 224 --image " + shell_quote(work / "odd.png") +
+    EXPECT_EQ(test::run_muse("features -m " + shell_quote(ckpt()) + " --img-size 224 --image " + shell_quote(work / "odd.png") +
                        " --points " + shell_quote(kSamples / "points-224.csv") + " -o " + shell_quote(work / "f.npy"),
                    &out),
               1);
     EXPECT_HAS(out, "odd.png' cannot be decoded");
 
-    EXPECT_NE(muse("info " + shell_quote(work / "missing.muse"), &out), 0);
+    EXPECT_NE(test::run_muse("info " + shell_quote(work / "missing.muse"), &out), 0);
     EXPECT_HAS(out, "missing.muse");
 }
 
 TEST_F(Cli, HelpTeachesWithExamples) {
     std::string out;
-    ASSERT_EQ(muse("--help", &out), 0);
+    ASSERT_EQ(test::run_muse("--help", &out), 0);
     EXPECT_HAS(out, "import");
     EXPECT_HAS(out, "features");
     for (const std::string cmd : {"import", "info", "features"}) {
-        ASSERT_EQ(muse(cmd + " --help", &out), 0) << cmd;
+        ASSERT_EQ(test::run_muse(cmd + " --help", &out), 0) << cmd;
         EXPECT_HAS(out, "Example");
     }
-    ASSERT_EQ(muse("--version", &out), 0);
+    ASSERT_EQ(test::run_muse("--version", &out), 0);
     EXPECT_HAS(out, "0.");
 }
 

@@ -16,8 +16,6 @@ namespace {
 using test::shell_quote;
 using test::TempDir;
 
-const std::string kMuse = MUSE_CLI_PATH;
-int muse_cli(const std::string& args, std::string* out) { return test::run_command(kMuse + " " + args, out); }
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
 
@@ -57,7 +55,7 @@ TEST_F(CliDetection, TrainEvalDetect) {
     TempDir work;
     std::string out;
     const std::string data = shell_quote((*dir_ / "data").string());
-    ASSERT_EQ(muse_cli("train --dataset " + data + " --train-split train.txt --val-split val.txt --epochs 2 --batch 2 "
+    ASSERT_EQ(test::run_muse("train --dataset " + data + " --train-split train.txt --val-split val.txt --epochs 2 --batch 2 "
                        "--tile-px 96 --head-hidden 32 --val-every 1 --checkpoint-dir " + shell_quote((work / "ck").string()) +
                        " --report " + shell_quote((work / "report.json").string()) + " -o " + shell_quote((work / "m.muse").string()),
                    &out),
@@ -71,11 +69,11 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_EQ(report["history"].size(), 2u);
     EXPECT_TRUE(report["validation"]["classes"].is_array());
 
-    ASSERT_EQ(muse_cli("info " + shell_quote((work / "m.muse").string()), &out), 0) << out;
+    ASSERT_EQ(test::run_muse("info " + shell_quote((work / "m.muse").string()), &out), 0) << out;
     EXPECT_HAS(out, "classes:             Lymphocyte");
     EXPECT_HAS(out, "detection:           proposals every 8 px");
 
-    ASSERT_EQ(muse_cli("eval -m " + shell_quote((work / "m.muse").string()) + " --dataset " + data +
+    ASSERT_EQ(test::run_muse("eval -m " + shell_quote((work / "m.muse").string()) + " --dataset " + data +
                            " --split val.txt -o " + shell_quote((work / "eval.json").string()),
                        &out),
               0)
@@ -86,13 +84,13 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_EQ(eval["images"], 1);
 
     const std::string slide = shell_quote((*dir_ / "data" / "images" / "img0.png").string());
-    EXPECT_EQ(muse_cli("detect " + slide + " -m " + shell_quote((work / "m.muse").string()) + " -o " +
+    EXPECT_EQ(test::run_muse("detect " + slide + " -m " + shell_quote((work / "m.muse").string()) + " -o " +
                            shell_quote((work / "d.geojson").string()),
                        &out),
               1);
     EXPECT_HAS(out, "does not say its pixel size (MPP); give it with --mpp");
     EXPECT_FALSE(std::filesystem::exists(work / "d.geojson"));
-    ASSERT_EQ(muse_cli("detect " + slide + " --mpp 0.5 --tile-px 96 --score-threshold 0.05 -m " +
+    ASSERT_EQ(test::run_muse("detect " + slide + " --mpp 0.5 --tile-px 96 --score-threshold 0.05 -m " +
                            shell_quote((work / "m.muse").string()) + " -o " + shell_quote((work / "d.geojson").string()),
                        &out),
               0)
@@ -101,7 +99,7 @@ TEST_F(CliDetection, TrainEvalDetect) {
     const auto geo = nlohmann::json::parse(test::read_file(work / "d.geojson"));
     EXPECT_EQ(geo["type"], "FeatureCollection");
     ASSERT_TRUE(geo["features"].is_array());
-    ASSERT_EQ(muse_cli("detect " + slide + " --mpp 0.5 --tile-px 96 -m " + shell_quote((work / "m.muse").string()) +
+    ASSERT_EQ(test::run_muse("detect " + slide + " --mpp 0.5 --tile-px 96 -m " + shell_quote((work / "m.muse").string()) +
                            " -o " + shell_quote((work / "d.csv").string()),
                        &out),
               0)
@@ -113,7 +111,7 @@ TEST_F(CliDetection, ErrorsAreClear) {
     TempDir work;
     std::string out;
     // MUSE_DEFAULT_MODEL names where the default model is; missing there is an error naming it.
-    EXPECT_EQ(test::run_command("MUSE_DEFAULT_MODEL=" + shell_quote((work / "none.muse").string()) + " " + kMuse +
+    EXPECT_EQ(test::run_command("MUSE_DEFAULT_MODEL=" + shell_quote((work / "none.muse").string()) + " " + std::string(MUSE_CLI_PATH) +
                                     " detect " + shell_quote((*dir_ / "data" / "images" / "img0.png").string()) +
                                     " --mpp 0.5 -o " + shell_quote((work / "x.geojson").string()),
                                 &out),
@@ -121,17 +119,17 @@ TEST_F(CliDetection, ErrorsAreClear) {
     EXPECT_HAS(out, "the default model was not found; looked in:");
     EXPECT_HAS(out, "none.muse");
     test::write_file(work / "junk.svs", std::string(3000, 'x'));
-    EXPECT_EQ(muse_cli("detect " + shell_quote((work / "junk.svs").string()) + " -m " +
+    EXPECT_EQ(test::run_muse("detect " + shell_quote((work / "junk.svs").string()) + " -m " +
                            shell_quote((work / "junk.svs").string()) + " -o " + shell_quote((work / "x.geojson").string()),
                        &out),
               1);
     EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
-    EXPECT_EQ(muse_cli("train --dataset " + shell_quote(work.path().string()) + " -o " +
+    EXPECT_EQ(test::run_muse("train --dataset " + shell_quote(work.path().string()) + " -o " +
                            shell_quote((work / "m.muse").string()),
                        &out),
               1);
     EXPECT_HAS(out, "split_train.txt");
-    ASSERT_EQ(muse_cli("detect --help", &out), 0);
+    ASSERT_EQ(test::run_muse("detect --help", &out), 0);
     EXPECT_HAS(out, "Example");
     EXPECT_HAS(out, "--roi");
 }

@@ -16,8 +16,6 @@ namespace {
 using test::shell_quote;
 using test::TempDir;
 
-const std::string kMuse = MUSE_CLI_PATH;
-int muse_cli(const std::string& args, std::string* out) { return test::run_command(kMuse + " " + args, out); }
 
 using Rgb = std::array<std::uint8_t, 3>;
 const Rgb kRed{200, 0, 0}, kBlue{0, 0, 220};
@@ -56,7 +54,7 @@ protected:
 
 TEST_F(CliRender, DetectionsPaintTheirClassColourWhereTheyAreAndTheLegendCountsTheRegion) {
     std::string out;
-    ASSERT_EQ(muse_cli(args("--region 100,50,300,250"), &out), 0) << out;
+    ASSERT_EQ(test::run_muse(args("--region 100,50,300,250"), &out), 0) << out;
     EXPECT_NE(out.find("2 detections in the region"), std::string::npos) << out;
     const RgbImage img = read_image_file(dir_ / "out.png");
     ASSERT_EQ(img.width, 300);
@@ -67,25 +65,25 @@ TEST_F(CliRender, DetectionsPaintTheirClassColourWhereTheyAreAndTheLegendCountsT
     bool legend_swatch = false;
     for (int y = 8; y < 60; ++y) legend_swatch = legend_swatch || pixel(img, 20, y) == kRed;
     EXPECT_TRUE(legend_swatch) << "the legend's first entry is the Tumor swatch at the top left";
-    ASSERT_EQ(muse_cli(args("--region 100,50,300,250 --no-legend"), &out), 0) << out;
+    ASSERT_EQ(test::run_muse(args("--region 100,50,300,250 --no-legend"), &out), 0) << out;
     const RgbImage bare = read_image_file(dir_ / "out.png");
     for (int y = 8; y < 60; ++y) EXPECT_NE(pixel(bare, 20, y), kRed);
 }
 
 TEST_F(CliRender, MppScalesThePictureAndBadInputIsNamed) {
     std::string out;
-    ASSERT_EQ(muse_cli(args("--region 200,150,200,150 --mpp 0.25 --slide-mpp 0.5"), &out), 0) << out;
+    ASSERT_EQ(test::run_muse(args("--region 200,150,200,150 --mpp 0.25 --slide-mpp 0.5"), &out), 0) << out;
     const RgbImage img = read_image_file(dir_ / "out.png");
     ASSERT_EQ(img.width, 400) << "0.5 um/px shown at 0.25 um/px: twice the size";
     EXPECT_EQ(pixel(img, 200, 100), kRed);
-    EXPECT_NE(muse_cli(args("--mpp 0.25"), &out), 0);
+    EXPECT_NE(test::run_muse(args("--mpp 0.25"), &out), 0);
     EXPECT_NE(out.find("does not say its pixel size"), std::string::npos) << out;
-    EXPECT_NE(muse_cli(args("--region 1,2,3"), &out), 0);
+    EXPECT_NE(test::run_muse(args("--region 1,2,3"), &out), 0);
     EXPECT_NE(out.find("--region must be x,y,w,h"), std::string::npos) << out;
-    EXPECT_NE(muse_cli(args("--region 0,0,-5,10"), &out), 0);
+    EXPECT_NE(test::run_muse(args("--region 0,0,-5,10"), &out), 0);
     EXPECT_NE(out.find("w and h > 0"), std::string::npos) << out;
     test::write_file(dir_ / "d.geojson", "{not json");
-    EXPECT_NE(muse_cli(args(""), &out), 0);
+    EXPECT_NE(test::run_muse(args(""), &out), 0);
     EXPECT_NE(out.find("d.geojson' is not valid JSON"), std::string::npos) << out;
 }
 

@@ -32,6 +32,10 @@ std::filesystem::path shared_dir() {
 
 std::string python_with_torch() { return MUSE_TEST_PYTHON; }
 
+int run_muse(const std::string& args, std::string* output) {
+    return run_command(std::string(MUSE_CLI_PATH) + " " + args, output);
+}
+
 int run_command(const std::string& command, std::string* output) {
     FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
     if (!pipe) return -1;

@@ -31,6 +31,9 @@ std::string python_with_torch();
 /// Runs a shell command; returns its exit status and fills `output` with stdout+stderr.
 int run_command(const std::string& command, std::string* output = nullptr);
 
+/// Runs the `muse` command built with the tests, with `args` (already quoted for the shell).
+int run_muse(const std::string& args, std::string* output = nullptr);
+
 /// Writes bytes to a file (test data; not atomic).
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 std::string read_file(const std::filesystem::path& path);

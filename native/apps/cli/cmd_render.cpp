@@ -5,7 +5,6 @@
 #include <memory>
 #include <sstream>
 
-#include <QBuffer>
 #include <QGuiApplication>
 #include <QImage>
 #include <QPainter>
@@ -14,9 +13,9 @@
 #include "commands.hpp"
 #include "muse/annotations.hpp"
 #include "muse/errors.hpp"
-#include "muse/files.hpp"
 #include "muse/geojson.hpp"
 #include "overlay_painter.hpp"
+#include "picture_file.hpp"
 #include "slide_raster.hpp"
 
 namespace muse::cli {
@@ -114,11 +113,7 @@ Command add_render_command(CLI::App& app) {
             overlay::paint_annotations(painter, view, annotations, set.classes);
             if (!o->no_legend) overlay::paint_legend(painter, overlay::legend_entries(set.classes, shown, {}), {8, 8});
         }
-        QByteArray png;
-        QBuffer buffer(&png);
-        buffer.open(QIODevice::WriteOnly);
-        if (!picture.save(&buffer, "PNG")) throw IoError("could not encode the picture as PNG");
-        write_file_atomically(o->output, std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
+        overlay::write_png(picture, o->output);
         status("wrote " + o->output + ": " + std::to_string(width) + " x " + std::to_string(height) + " px, " +
                grouped(static_cast<std::int64_t>(shown.size())) + " detections in the region");
     }};

@@ -2,7 +2,6 @@
 
 #include <QActionGroup>
 #include <QApplication>
-#include <QBuffer>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
@@ -21,9 +20,9 @@
 #include "muse/annotations.hpp"
 #include "muse/detect.hpp"
 #include "muse/errors.hpp"
-#include "muse/files.hpp"
 #include "muse/finetune.hpp"
 #include "overlay_painter.hpp"
+#include "picture_file.hpp"
 
 namespace muse::viewer {
 namespace {
@@ -195,17 +194,23 @@ void MainWindow::show_error(const QString& text) {
     }
 }
 
-bool MainWindow::open_slide(const std::filesystem::path& path) {
+bool MainWindow::attempt(const std::function<void()>& action) {
     try {
-        std::shared_ptr<const SlideSource> slide = muse::open_slide(path);
-        slide_ = slide;
-        view_->set_slide(slide);
-        setWindowTitle(tr("MUSE viewer - %1").arg(q(path.filename())));
+        action();
         return true;
     } catch (const std::exception& e) {
         show_error(QString::fromStdString(e.what()));
         return false;
     }
+}
+
+bool MainWindow::open_slide(const std::filesystem::path& path) {
+    return attempt([&] {
+        std::shared_ptr<const SlideSource> slide = muse::open_slide(path);
+        slide_ = slide;
+        view_->set_slide(slide);
+        setWindowTitle(tr("MUSE viewer - %1").arg(q(path.filename())));
+    });
 }
 
 bool MainWindow::set_slide_mpp(double mpp) {
@@ -229,71 +234,47 @@ bool MainWindow::set_slide_mpp(double mpp) {
 }
 
 bool MainWindow::open_detections(const std::filesystem::path& path) {
-    try {
+    return attempt([&] {
         view_->set_detections(read_geojson_detections(path));
         refresh_legend();
         refresh_point_classes();
-        return true;
-    } catch (const std::exception& e) {
-        show_error(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
 }
 
 bool MainWindow::open_annotations(const std::filesystem::path& path) {
-    try {
+    return attempt([&] {
         annotations_.load(path);
-        return true;
-    } catch (const std::exception& e) {
-        show_error(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
 }
 
 bool MainWindow::save_annotations(const std::filesystem::path& path) {
-    try {
+    return attempt([&] {
         annotations_.save(path);
         statusBar()->showMessage(tr("Saved %1").arg(q(path)), 5000);
-        return true;
-    } catch (const std::exception& e) {
-        show_error(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
 }
 
 bool MainWindow::load_model(const std::filesystem::path& path) {
-    try {
+    return attempt([&] {
         auto model = std::make_shared<const Model>(Model::load(path));
         if (!model->config().has_heads()) throw InvalidArgument("'" + path.string() + "' has no detection heads: it cannot detect nuclei");
         model_ = std::move(model);
         model_path_ = path;
         refresh_point_classes();
         statusBar()->showMessage(tr("Model %1").arg(q(path.filename())), 5000);
-        return true;
-    } catch (const std::exception& e) {
-        show_error(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
 }
 
 bool MainWindow::export_view(const std::filesystem::path& path) {
-    try {
+    return attempt([&] {
         QImage image = view_->render_view();
         QPainter painter(&image);
         overlay::paint_legend(painter, overlay::legend_entries(view_->detections().classes, view_->detections().detections,
                                                               view_->class_visibility()), {8, 8});
         painter.end();
-        QByteArray png;
-        QBuffer buffer(&png);
-        buffer.open(QIODevice::WriteOnly);
-        if (!image.save(&buffer, "PNG")) throw IoError("could not encode the view as PNG");
-        write_file_atomically(path, std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
+        overlay::write_png(image, path);
         statusBar()->showMessage(tr("Exported %1").arg(q(path)), 5000);
-        return true;
-    } catch (const std::exception& e) {
-        show_error(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
 }
 
 std::vector<ClassInfo> MainWindow::point_classes() const {
@@ -404,7 +385,7 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
     FinetuneSlide data;
     std::vector<ClassInfo> classes;
     FinetuneOptions options;
-    try {
+    const bool ready = attempt([&] {
         AnnotationReadOptions ro;
         ro.classes = model_->config().classes;
         ro.allow_new_classes = true;
@@ -415,10 +396,8 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
         options.mode = parse_finetune_mode(mode);
         options.epochs = epochs;
         options.validate();
-    } catch (const std::exception& e) {
-        show_error(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
+    if (!ready) return false;
     auto result = std::make_shared<std::shared_ptr<const Model>>();
     on_success_ = [this, result, output] {
         model_ = *result;

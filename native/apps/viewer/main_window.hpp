@@ -5,6 +5,7 @@
 #include <QMainWindow>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -63,6 +64,8 @@ private:
     void refresh_legend();
     void refresh_point_classes();
     void show_error(const QString& text);
+    /// Runs `action`; an exception is shown (show_error) and gives false.
+    bool attempt(const std::function<void()>& action);
     bool begin_job(const QString& title, EngineJob::Work work);
     std::vector<ClassInfo> point_classes() const;
     void on_job_progress(qint64 done, qint64 total, const QString& message);
