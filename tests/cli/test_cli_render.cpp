@@ -78,6 +78,8 @@ TEST_F(CliRender, MppScalesThePictureAndBadInputIsNamed) {
     EXPECT_EQ(pixel(img, 200, 100), kRed);
     EXPECT_NE(test::run_muse(args("--mpp 0.25"), &out), 0);
     EXPECT_NE(out.find("does not say its pixel size"), std::string::npos) << out;
+    EXPECT_NE(test::run_muse(args("--region 0,0,100000,100000 --mpp 0.00001 --slide-mpp 0.5"), &out), 0);
+    EXPECT_NE(out.find("at most 32768 a side"), std::string::npos) << out;
     EXPECT_NE(test::run_muse(args("--region 1,2,3"), &out), 0);
     EXPECT_NE(out.find("--region must be x,y,w,h"), std::string::npos) << out;
     EXPECT_NE(test::run_muse(args("--region 0,0,-5,10"), &out), 0);

@@ -17,7 +17,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "detection_grid.hpp"
 #include "main_window.hpp"
+#include "muse/geojson.hpp"
 #include "slide_view.hpp"
 #include "support/fake_slides.hpp"
 #include "support/synthetic_nuclei.hpp"
@@ -55,6 +57,54 @@ TEST(SlideView, TilesLoadInTheBackgroundAndShowTheSlidesPixels) {
     const Point centre = view.transform().to_slide({200, 150});
     EXPECT_NEAR(centre.x, 1200, 1e-6) << "zoom keeps the point under the cursor";
     EXPECT_NEAR(centre.y, 650, 1e-6);
+}
+
+TEST(SlideView, AViewOfMoreTilesThanTheCacheHoldsLoadsEachOnceInsteadOfEvictingItself) {
+    AnnotationModel annotations;
+    SlideView view(&annotations);
+    view.resize(400, 300);
+    view.show();
+    view.set_slide(test::gradient_pyramid(8192, 8192, 1, 0.5));  // one level: 256 tiles at fit zoom
+    view.repaint();
+    ASSERT_TRUE(wait_until([&] { return view.tile_cache()->loaded_count() >= 256; }, 60000));
+    EXPECT_GE(view.tile_cache()->capacity(), 256u);
+    for (int i = 0; i < 5; ++i) {
+        view.repaint();
+        QTest::qWait(50);
+    }
+    EXPECT_EQ(view.tile_cache()->loaded_count(), 256u) << "no tile of the view was pushed out and read again";
+}
+
+TEST(DetectionGrid, FindsExactlyTheDetectionsInARectangle) {
+    std::vector<Detection> dets;
+    std::uint64_t state = 12345;
+    auto next = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<double>(state >> 11) / static_cast<double>(1ULL << 53);
+    };
+    for (int i = 0; i < 5000; ++i) {
+        Detection d;
+        d.x = next() * 40000;
+        d.y = next() * 9000 + 100;
+        dets.push_back(d);
+    }
+    DetectionGrid grid;
+    grid.build(dets);
+    for (QRectF r : {QRectF(0, 0, 40000, 10000), QRectF(1234.5, 500, 700, 300), QRectF(-50, -50, 10, 10), QRectF(39990, 9000, 500, 500)}) {
+        std::vector<std::uint32_t> got;
+        grid.query(r, dets, got);
+        std::sort(got.begin(), got.end());
+        std::vector<std::uint32_t> want;
+        for (std::uint32_t i = 0; i < dets.size(); ++i) {
+            if (dets[i].x >= r.left() && dets[i].x <= r.right() && dets[i].y >= r.top() && dets[i].y <= r.bottom()) want.push_back(i);
+        }
+        EXPECT_EQ(got, want) << r.x() << "," << r.y();
+    }
+    DetectionGrid empty;
+    empty.build({});
+    std::vector<std::uint32_t> none;
+    empty.query(QRectF(0, 0, 10, 10), {}, none);
+    EXPECT_TRUE(none.empty());
 }
 
 TEST(SlideView, MouseDrawsRectanglesAndClassifiedPointsRightClickRemovesUndoRestores) {
@@ -147,7 +197,11 @@ protected:
         window_->resize(900, 700);
         window_->show();
         ASSERT_TRUE(window_->open_slide(*dir_ / "slide.png"));
+        QSignalSpy loaded(window_.get(), &MainWindow::fileLoaded);
         ASSERT_TRUE(window_->load_model(*dir_ / "model.muse"));
+        ASSERT_TRUE(loaded.wait(30000)) << "the model is read in the background";
+        ASSERT_TRUE(loaded.last().at(0).toBool());
+        ASSERT_FALSE(window_->model_path().empty());
     }
     static test::TempDir* dir_;
     static LabelledImage* truth_;
@@ -272,6 +326,56 @@ TEST_F(ViewerJobs, FineTuningOnDrawnAnnotationsSavesANewModelAndUsesIt) {
     EXPECT_EQ(window_->model_path(), *dir_ / "tuned.muse") << "the new model is the current one";
     EXPECT_EQ(test::read_file(*dir_ / "model.muse"), base_before) << "the base model is untouched";
     EXPECT_NO_THROW(Model::load(*dir_ / "tuned.muse"));
+}
+
+TEST_F(ViewerJobs, DetectingInTheViewKeepsEarlierDetectionsElsewhereByClassNameAndANewSlideClearsThem) {
+    ASSERT_TRUE(window_->set_slide_mpp(0.5));
+    // A file whose classes come in another order than the model's (Large first, then Small).
+    const auto classes = test::synthetic_classes();
+    DetectionWriterOptions o;
+    o.classes = {classes[1], classes[0]};
+    auto w = DetectionWriter::create(*dir_ / "earlier.geojson", o);
+    Detection far, near;
+    far.x = far.y = 1400;  // outside the view below
+    far.class_index = 0;    // Large, in the file's order
+    far.probabilities = {0.9f, 0.1f};
+    near.x = near.y = 100;  // inside it
+    near.class_index = 1;
+    near.probabilities = {0.1f, 0.9f};
+    w->write(far);
+    w->write(near);
+    w->commit();
+    QSignalSpy loaded(window_.get(), &MainWindow::fileLoaded);
+    ASSERT_TRUE(window_->open_detections(*dir_ / "earlier.geojson"));
+    ASSERT_TRUE(loaded.wait(30000));
+    ASSERT_EQ(window_->view()->detections().detections.size(), 2u);
+
+    window_->view()->set_transform({0, 0, 1.0});  // the view covers (0, 0) to about (600, 600)
+    ASSERT_LT(window_->view()->visible_slide_rect().right(), 1400);
+    QSignalSpy finished(window_.get(), &MainWindow::jobFinished);
+    ASSERT_TRUE(window_->start_detect(MainWindow::DetectScope::View));
+    ASSERT_TRUE(finished.wait(300000));
+    ASSERT_TRUE(finished.last().at(0).toBool());
+    const DetectionSet& now = window_->view()->detections();
+    ASSERT_EQ(now.classes.size(), classes.size());
+    EXPECT_EQ(now.classes[0].name, classes[0].name) << "the model's classes, in its order";
+    int kept = 0, stale = 0;
+    for (const Detection& d : now.detections) {
+        if (d.x == 1400 && d.y == 1400) {
+            ++kept;
+            EXPECT_EQ(now.classes[d.class_index].name, classes[1].name) << "still Large after the remapping";
+        }
+        stale += d.x == 100 && d.y == 100 ? 1 : 0;
+    }
+    EXPECT_EQ(kept, 1) << "the detection outside the view stays";
+    EXPECT_EQ(stale, 0) << "the one inside the view is replaced by the new run";
+    EXPECT_GT(now.detections.size(), 10u);
+
+    window_->annotations()->add_area({{{0, 0}, {50, 0}, {50, 50}, {0, 50}}, {}});
+    ASSERT_TRUE(window_->open_slide(*dir_ / "slide.png"));
+    EXPECT_TRUE(window_->view()->detections().detections.empty()) << "results belong to the slide they were made on";
+    EXPECT_TRUE(window_->annotations()->objects().areas.empty());
+    EXPECT_TRUE(window_->annotations()->undo()) << "the annotations can be brought back";
 }
 
 }  // namespace

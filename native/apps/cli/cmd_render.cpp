@@ -89,12 +89,12 @@ Command add_render_command(CLI::App& app) {
         } else {
             scale = std::min(1.0, o->max_side / std::max(rect.width(), rect.height()));
         }
-        const int width = std::max(1, static_cast<int>(std::lround(rect.width() * scale)));
-        const int height = std::max(1, static_cast<int>(std::lround(rect.height() * scale)));
-        if (static_cast<double>(width) * height > 400e6) {
-            throw InvalidArgument("the picture would be " + std::to_string(width) + " x " + std::to_string(height) +
-                                  " px; choose a smaller --region or a coarser --mpp");
+        const double w = std::max(1.0, std::round(rect.width() * scale)), h = std::max(1.0, std::round(rect.height() * scale));
+        if (w > 32768 || h > 32768 || w * h > 400e6) {
+            throw InvalidArgument("the picture would be " + std::to_string(std::llround(w)) + " x " + std::to_string(std::llround(h)) +
+                                  " px (at most 32768 a side and 400 megapixels); choose a smaller --region or a coarser --mpp");
         }
+        const int width = static_cast<int>(w), height = static_cast<int>(h);
         const DetectionSet set = read_geojson_detections(o->detections);
         AnnotationObjects annotations;
         if (!o->annotations.empty()) annotations = read_qupath_annotation_objects(o->annotations);

@@ -33,8 +33,12 @@ QColor class_color(const ClassInfo& c) {
     return QColor(c.color[0], c.color[1], c.color[2]);
 }
 
-void paint_detections(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections,
-                      const std::vector<ClassInfo>& classes, const std::vector<bool>& visible, const OverlayStyle& style) {
+namespace {
+
+/// Paints detections[index(i)] for i in [0, n).
+template <typename Index>
+void paint_discs(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections, std::size_t n,
+                 Index index, const std::vector<ClassInfo>& classes, const std::vector<bool>& visible, const OverlayStyle& style) {
     painter.save();
     painter.setRenderHint(QPainter::Antialiasing);
     const double r = style.nucleus_radius;
@@ -42,7 +46,8 @@ void paint_detections(QPainter& painter, const ViewTransform& view, const std::v
     std::vector<QBrush> brushes;
     for (const ClassInfo& c : classes) brushes.emplace_back(class_color(c));
     painter.setPen(QPen(QColor(0, 0, 0, 140), 1.0));
-    for (const Detection& d : detections) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const Detection& d = detections[index(i)];
         const auto k = static_cast<std::size_t>(d.class_index);
         if (k >= brushes.size() || (!visible.empty() && k < visible.size() && !visible[k])) continue;
         const QPointF at = view.to_view(d.x, d.y);
@@ -51,6 +56,19 @@ void paint_detections(QPainter& painter, const ViewTransform& view, const std::v
         painter.drawEllipse(at, r, r);
     }
     painter.restore();
+}
+
+}  // namespace
+
+void paint_detections(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections,
+                      const std::vector<ClassInfo>& classes, const std::vector<bool>& visible, const OverlayStyle& style) {
+    paint_discs(painter, view, detections, detections.size(), [](std::size_t i) { return i; }, classes, visible, style);
+}
+
+void paint_detections(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections,
+                      const std::vector<std::uint32_t>& subset, const std::vector<ClassInfo>& classes,
+                      const std::vector<bool>& visible, const OverlayStyle& style) {
+    paint_discs(painter, view, detections, subset.size(), [&](std::size_t i) { return subset[i]; }, classes, visible, style);
 }
 
 void paint_annotations(QPainter& painter, const ViewTransform& view, const AnnotationObjects& annotations,

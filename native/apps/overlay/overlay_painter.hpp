@@ -36,6 +36,10 @@ QColor class_color(const ClassInfo& c);
 /// the painter's window are drawn.
 void paint_detections(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections,
                       const std::vector<ClassInfo>& classes, const std::vector<bool>& visible, const OverlayStyle& style);
+/// The same for detections[i] for each i of `subset` only (e.g. those in view).
+void paint_detections(QPainter& painter, const ViewTransform& view, const std::vector<Detection>& detections,
+                      const std::vector<std::uint32_t>& subset, const std::vector<ClassInfo>& classes,
+                      const std::vector<bool>& visible, const OverlayStyle& style);
 
 /// Annotated areas as yellow outlines, classified points as small squares of their class's
 /// colour (the point's own colour, else the colour of the class of that name in `classes`, else

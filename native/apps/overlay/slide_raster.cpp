@@ -26,21 +26,27 @@ int level_for_downsample(const SlideSource& slide, double downsample) {
 }
 
 QImage read_view(const SlideSource& slide, const QRectF& rect, const QSize& size) {
-    const double downsample = rect.width() / std::max(1, size.width());
-    const int level = level_for_downsample(slide, downsample);
-    const double ds = slide.levels()[level].downsample;
-    const auto x = static_cast<std::int64_t>(std::floor(rect.x()));
-    const auto y = static_cast<std::int64_t>(std::floor(rect.y()));
-    const int w = std::max(1, static_cast<int>(std::ceil((rect.right() - x) / ds)));
-    const int h = std::max(1, static_cast<int>(std::ceil((rect.bottom() - y) / ds)));
-    const QImage raw = to_qimage(slide.read_region(level, x, y, w, h));
-    // The read started at whole level-0 pixels; crop the fraction off before scaling.
-    const QRectF source((rect.x() - x) / ds, (rect.y() - y) / ds, rect.width() / ds, rect.height() / ds);
     QImage out(size, QImage::Format_RGB888);
     out.fill(Qt::white);
+    const auto& l0 = slide.levels()[0];
+    // Only the part on the slide is read: a region far outside costs nothing.
+    const QRectF inside = rect.intersected(QRectF(0, 0, double(l0.width), double(l0.height)));
+    if (inside.isEmpty() || size.isEmpty()) return out;
+    const double downsample = rect.width() / size.width();
+    const int level = level_for_downsample(slide, downsample);
+    const double ds = slide.levels()[level].downsample;
+    const auto x = static_cast<std::int64_t>(std::floor(inside.x()));
+    const auto y = static_cast<std::int64_t>(std::floor(inside.y()));
+    const int w = std::max(1, static_cast<int>(std::ceil((inside.right() - x) / ds)));
+    const int h = std::max(1, static_cast<int>(std::ceil((inside.bottom() - y) / ds)));
+    const QImage raw = to_qimage(slide.read_region(level, x, y, w, h));
+    // The read started at whole level-0 pixels; the fraction is cropped off while scaling.
+    const QRectF source((inside.x() - x) / ds, (inside.y() - y) / ds, inside.width() / ds, inside.height() / ds);
+    const double sx = size.width() / rect.width(), sy = size.height() / rect.height();
+    const QRectF target((inside.x() - rect.x()) * sx, (inside.y() - rect.y()) * sy, inside.width() * sx, inside.height() * sy);
     QPainter p(&out);
     p.setRenderHint(QPainter::SmoothPixmapTransform);
-    p.drawImage(QRectF(0, 0, size.width(), size.height()), raw, source);
+    p.drawImage(target, raw, source);
     return out;
 }
 

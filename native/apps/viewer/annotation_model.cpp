@@ -102,10 +102,12 @@ bool AnnotationModel::undo() {
     return true;
 }
 
-void AnnotationModel::load(const std::filesystem::path& path) {
+std::size_t AnnotationModel::load(const std::filesystem::path& path) {
     AnnotationObjects next = read_qupath_annotation_objects(path);
-    next.unclassified_points = 0;  // not kept: there is nothing to show for them
+    const std::size_t unclassified = next.unclassified_points;
+    next.unclassified_points = 0;
     commit(std::move(next));
+    return unclassified;
 }
 
 void AnnotationModel::save(const std::filesystem::path& path) const {

@@ -35,8 +35,9 @@ public:
     bool undo();
 
     /// Replaces the content with a QuPath GeoJSON file's areas and classified points (an
-    /// undoable change). Throws IoError / CorruptFile naming the file; nothing changes then.
-    void load(const std::filesystem::path& path);
+    /// undoable change) and returns how many points it had without a class (not loaded: a
+    /// point must have a class). Throws IoError / CorruptFile naming the file; nothing changes then.
+    std::size_t load(const std::filesystem::path& path);
     /// Writes atomically. Throws IoError.
     void save(const std::filesystem::path& path) const;
 

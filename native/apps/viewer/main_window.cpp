@@ -1,5 +1,8 @@
 #include "main_window.hpp"
 
+#include <map>
+#include <optional>
+
 #include <QActionGroup>
 #include <QApplication>
 #include <QComboBox>
@@ -39,14 +42,6 @@ Polygon rect_polygon(const QRectF& r) {
     return {{{r.left(), r.top()}, {r.right(), r.top()}, {r.right(), r.bottom()}, {r.left(), r.bottom()}}, {}};
 }
 
-bool same_class_names(const std::vector<ClassInfo>& a, const std::vector<ClassInfo>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i].name != b[i].name) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -70,7 +65,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     cancel_ = new QPushButton(tr("Cancel"), this);
     cancel_->setObjectName("cancel");
     cancel_->setVisible(false);
-    statusBar()->addWidget(hover_, 1);
+    statusBar()->addPermanentWidget(hover_, 1);  // not covered by transient messages
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(cancel_);
     connect(cancel_, &QPushButton::clicked, this, &MainWindow::cancel_job);
@@ -97,7 +92,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     resize(1200, 800);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    for (auto& t : loaders_) t.join();
+}
 
 void MainWindow::build_menus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -207,8 +204,17 @@ bool MainWindow::attempt(const std::function<void()>& action) {
 bool MainWindow::open_slide(const std::filesystem::path& path) {
     return attempt([&] {
         std::shared_ptr<const SlideSource> slide = muse::open_slide(path);
+        // Results belong to the slide they were made on: a run still going is stopped and its
+        // result dropped; the detections and annotations of the previous slide go (Undo brings
+        // the annotations back).
+        ++slide_generation_;
+        cancel_job();
+        file_slide_ = slide;
         slide_ = slide;
         view_->set_slide(slide);
+        view_->set_detections({});
+        refresh_legend();
+        annotations_.clear();
         setWindowTitle(tr("MUSE viewer - %1").arg(q(path.filename())));
     });
 }
@@ -223,27 +229,40 @@ bool MainWindow::set_slide_mpp(double mpp) {
         return false;
     }
     // The same pixels, described with the given MPP: detection and fine-tuning then work as on a scanned slide.
-    std::shared_ptr<const SlideSource> inner = slide_;
-    slide_ = make_pixel_feed(inner->path().string(), inner->levels(), mpp,
-                             [inner](int level, std::int64_t x, std::int64_t y, int w, int h) { return inner->read_region(level, x, y, w, h); });
-    const overlay::ViewTransform keep = view_->transform();
-    view_->set_slide(slide_);
-    view_->set_transform(keep);
+    const bool ok = attempt([&] {
+        std::shared_ptr<const SlideSource> inner = file_slide_;
+        slide_ = make_pixel_feed(inner->path().string(), inner->levels(), mpp,
+                                 [inner](int level, std::int64_t x, std::int64_t y, int w, int h) { return inner->read_region(level, x, y, w, h); });
+        const overlay::ViewTransform keep = view_->transform();
+        view_->set_slide(slide_);
+        view_->set_transform(keep);
+    });
+    if (!ok) return false;
     statusBar()->showMessage(tr("Pixel size %1 um/px").arg(mpp), 5000);
     return true;
 }
 
 bool MainWindow::open_detections(const std::filesystem::path& path) {
-    return attempt([&] {
-        view_->set_detections(read_geojson_detections(path));
-        refresh_legend();
-        refresh_point_classes();
-    });
+    load_in_background<DetectionSet>(
+        [path] { return read_geojson_detections(path); },
+        [this, path, generation = slide_generation_](DetectionSet set) {
+            if (generation != slide_generation_) return;  // another slide was opened meanwhile
+            const std::size_t n = set.detections.size();
+            view_->set_detections(std::move(set));
+            refresh_legend();
+            refresh_point_classes();
+            statusBar()->showMessage(tr("%1 detections from %2").arg(n).arg(q(path.filename())), 5000);
+        });
+    return true;
 }
 
 bool MainWindow::open_annotations(const std::filesystem::path& path) {
     return attempt([&] {
-        annotations_.load(path);
+        const std::size_t unclassified = annotations_.load(path);
+        if (unclassified > 0) {
+            statusBar()->showMessage(tr("%1 points of %2 have no class and were not loaded (give them a class in QuPath)")
+                                         .arg(unclassified).arg(q(path.filename())), 20000);
+        }
     });
 }
 
@@ -255,13 +274,45 @@ bool MainWindow::save_annotations(const std::filesystem::path& path) {
 }
 
 bool MainWindow::load_model(const std::filesystem::path& path) {
-    return attempt([&] {
-        auto model = std::make_shared<const Model>(Model::load(path));
-        if (!model->config().has_heads()) throw InvalidArgument("'" + path.string() + "' has no detection heads: it cannot detect nuclei");
-        model_ = std::move(model);
-        model_path_ = path;
-        refresh_point_classes();
-        statusBar()->showMessage(tr("Model %1").arg(q(path.filename())), 5000);
+    load_in_background<std::shared_ptr<const Model>>(
+        [path] {
+            auto model = std::make_shared<const Model>(Model::load(path));
+            if (!model->config().has_heads()) throw InvalidArgument("'" + path.string() + "' has no detection heads: it cannot detect nuclei");
+            return model;
+        },
+        [this, path](std::shared_ptr<const Model> model) {
+            model_ = std::move(model);
+            model_path_ = path;
+            refresh_point_classes();
+            statusBar()->showMessage(tr("Model %1").arg(q(path.filename())), 5000);
+        });
+    return true;
+}
+
+template <typename T>
+void MainWindow::load_in_background(std::function<T()> load, std::function<void(T)> apply) {
+    // Files are read on a thread of their own so that the window never waits on the disk; the
+    // result is applied on the UI thread. The destructor joins what is still reading.
+    auto it = loaders_.emplace(loaders_.end());
+    *it = std::thread([this, it, load = std::move(load), apply = std::move(apply)] {
+        auto result = std::make_shared<std::optional<T>>();
+        QString error;
+        try {
+            result->emplace(load());
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(this, [this, it, result, error, apply] {
+            it->join();
+            loaders_.erase(it);
+            const bool ok = result->has_value();
+            if (ok) {
+                apply(std::move(**result));
+            } else {
+                show_error(error);
+            }
+            Q_EMIT fileLoaded(ok);
+        }, Qt::QueuedConnection);
     });
 }
 
@@ -344,23 +395,40 @@ bool MainWindow::start_detect(DetectScope scope) {
     auto model = model_;
     auto slide = slide_;
     const std::vector<Polygon> regions = options.regions;
-    on_success_ = [this, found, regions, classes = model->config().classes] {
+    on_success_ = [this, found, regions, classes = model->config().classes, generation = slide_generation_] {
+        if (generation != slide_generation_) return;  // another slide was opened meanwhile
+        // Earlier detections outside the processed regions stay, mapped by class name onto the
+        // model's classes (a file lists its classes in its own order); others are replaced.
+        const DetectionSet& before = view_->detections();
+        std::map<std::string, int> index;
+        for (std::size_t i = 0; i < classes.size(); ++i) index[classes[i].name] = static_cast<int>(i);
+        std::map<std::string, bool> hidden;
+        for (std::size_t i = 0; i < before.classes.size() && i < view_->class_visibility().size(); ++i) {
+            hidden[before.classes[i].name] = !view_->class_visibility()[i];
+        }
         DetectionSet set;
         set.classes = classes;
-        // Detections outside the processed regions stay when they are of the same model's classes.
-        const DetectionSet& before = view_->detections();
-        if (!regions.empty() && same_class_names(before.classes, classes)) {
+        if (!regions.empty()) {
             for (const Detection& d : before.detections) {
                 bool inside = false;
                 for (const Polygon& p : regions) inside = inside || p.contains(d.x, d.y);
-                if (!inside) set.detections.push_back(d);
+                const auto k = static_cast<std::size_t>(d.class_index);
+                if (inside || k >= before.classes.size()) continue;
+                auto it = index.find(before.classes[k].name);
+                if (it == index.end()) continue;
+                Detection kept = d;
+                kept.class_index = it->second;
+                kept.probabilities.clear();  // in the file's class order, not the model's
+                set.detections.push_back(std::move(kept));
             }
         }
         set.detections.insert(set.detections.end(), found->begin(), found->end());
-        const std::vector<bool> visible = view_->class_visibility();
         view_->set_detections(std::move(set));
-        for (std::size_t i = 0; i < visible.size(); ++i) view_->set_class_visible(static_cast<int>(i), visible[i]);
+        for (std::size_t i = 0; i < classes.size(); ++i) {
+            if (hidden[classes[i].name]) view_->set_class_visible(static_cast<int>(i), false);
+        }
         refresh_legend();
+        refresh_point_classes();
         statusBar()->showMessage(tr("%1 nuclei found").arg(found->size()), 10000);
     };
     return begin_job(tr("Detection"), [model, slide, options, found](const Progress& progress) {
@@ -400,6 +468,7 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
     if (!ready) return false;
     auto result = std::make_shared<std::shared_ptr<const Model>>();
     on_success_ = [this, result, output] {
+        // The model is kept whichever slide is open now: it was saved, and it is the user's.
         model_ = *result;
         model_path_ = output;
         refresh_point_classes();
@@ -435,6 +504,7 @@ void MainWindow::on_job_progress(qint64 done, qint64 total, const QString& messa
 }
 
 void MainWindow::on_job_finished(bool ok, bool cancelled, const QString& error) {
+    statusBar()->clearMessage();
     progress_->setVisible(false);
     cancel_->setVisible(false);
     cancel_->setEnabled(true);

@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "annotation_model.hpp"
 #include "engine_job.hpp"
@@ -35,9 +37,11 @@ public:
     bool open_slide(const std::filesystem::path& path);
     /// For a slide whose file does not say its pixel size (plain images): level-0 um/px from now on.
     bool set_slide_mpp(double mpp);
+    /// Reads in the background (fileLoaded tells when done; errors are shown then); true = started.
     bool open_detections(const std::filesystem::path& path);
     bool open_annotations(const std::filesystem::path& path);
     bool save_annotations(const std::filesystem::path& path);
+    /// Reads in the background like open_detections; the model is used once loaded.
     bool load_model(const std::filesystem::path& path);
     bool export_view(const std::filesystem::path& path);
 
@@ -58,6 +62,8 @@ public:
 
 Q_SIGNALS:
     void jobFinished(bool ok, bool cancelled);
+    /// A background read of a model or detections file ended (`ok` false: the error was shown).
+    void fileLoaded(bool ok);
 
 private:
     void build_menus();
@@ -67,6 +73,8 @@ private:
     /// Runs `action`; an exception is shown (show_error) and gives false.
     bool attempt(const std::function<void()>& action);
     bool begin_job(const QString& title, EngineJob::Work work);
+    template <typename T>
+    void load_in_background(std::function<T()> load, std::function<void(T)> apply);
     std::vector<ClassInfo> point_classes() const;
     void on_job_progress(qint64 done, qint64 total, const QString& message);
     void on_job_finished(bool ok, bool cancelled, const QString& error);
@@ -79,11 +87,14 @@ private:
     QProgressBar* progress_ = nullptr;
     QPushButton* cancel_ = nullptr;
     QLabel* hover_ = nullptr;
-    std::shared_ptr<const SlideSource> slide_;
+    std::shared_ptr<const SlideSource> file_slide_;  // as the file describes it
+    std::shared_ptr<const SlideSource> slide_;       // as detection sees it (file_slide_, or with a given MPP)
+    int slide_generation_ = 0;                       // counts opened slides; results of older ones are dropped
     std::shared_ptr<const Model> model_;
     std::filesystem::path model_path_;
     std::function<void()> on_success_;  // what a finished job hands to the UI
     std::function<void(const QString&)> error_sink_;
+    std::list<std::thread> loaders_;  // background file reads (load_in_background)
 };
 
 }  // namespace muse::viewer

@@ -37,6 +37,7 @@ void SlideView::set_slide(std::shared_ptr<const SlideSource> slide) {
 
 void SlideView::set_detections(DetectionSet set) {
     detections_ = std::move(set);
+    grid_.build(detections_.detections);
     visible_.assign(detections_.classes.size(), true);
     update();
 }
@@ -48,6 +49,7 @@ void SlideView::set_class_visible(int class_index, bool visible) {
 }
 
 void SlideView::set_transform(const overlay::ViewTransform& view) {
+    fitted_ = false;
     view_ = view;
     view_.scale = std::clamp(view_.scale, kMinScale, kMaxScale);
     update();
@@ -62,6 +64,7 @@ void SlideView::fit_slide() {
     const auto& l0 = slide_->levels()[0];
     const double scale = std::min(width() / double(l0.width), height() / double(l0.height));
     set_transform({(l0.width - width() / scale) / 2, (l0.height - height() / scale) / 2, scale});
+    fitted_ = true;  // stays fitted through resizes until the user pans or zooms
 }
 
 void SlideView::zoom_at(const QPointF& widget_pos, double factor) {
@@ -84,6 +87,7 @@ void SlideView::paint_tiles(QPainter& painter) {
     const int coarsest = static_cast<int>(levels.size()) - 1;
     const QRectF visible = visible_slide_rect();
     std::vector<TileKey> wanted;
+    std::size_t in_view = 0;
     // Coarse levels first: whatever is cached of them stands in while the wanted level loads.
     for (int level = coarsest; level >= target; --level) {
         const double span = TileCache::kTilePx * levels[level].downsample;
@@ -106,6 +110,7 @@ void SlideView::paint_tiles(QPainter& painter) {
             };
             return dist(a) < dist(b);
         });
+        if (level == target || level == coarsest) in_view += keys.size();
         for (const TileKey& k : keys) {
             const QImage tile = cache_->get(k);
             if (tile.isNull()) {
@@ -120,7 +125,7 @@ void SlideView::paint_tiles(QPainter& painter) {
     }
     // The coarsest level is small and backs every view: ask for it before the wanted level.
     std::stable_partition(wanted.begin(), wanted.end(), [&](const TileKey& k) { return k.level == coarsest; });
-    cache_->want(wanted);
+    cache_->want(wanted, in_view);
 }
 
 void SlideView::paintEvent(QPaintEvent*) {
@@ -133,8 +138,11 @@ void SlideView::paintEvent(QPaintEvent*) {
     }
     painter.setRenderHint(QPainter::SmoothPixmapTransform);
     paint_tiles(painter);
-    overlay::paint_detections(painter, view_, detections_.detections, detections_.classes, visible_,
-                              {overlay::nucleus_radius_for(view_.scale, slide_mpp_or_default())});
+    const double r = overlay::nucleus_radius_for(view_.scale, slide_mpp_or_default());
+    in_view_.clear();
+    grid_.query(visible_slide_rect().adjusted(-r / view_.scale, -r / view_.scale, r / view_.scale, r / view_.scale),
+                detections_.detections, in_view_);
+    overlay::paint_detections(painter, view_, detections_.detections, in_view_, detections_.classes, visible_, {r});
     overlay::paint_annotations(painter, view_, annotations_->objects(), detections_.classes);
     if (dragging_ == Qt::LeftButton && tool_ == Tool::Area && press_ && last_) {
         painter.setPen(QPen(QColor(255, 200, 0), 1.5, Qt::DashLine));
@@ -170,8 +178,8 @@ void SlideView::mouseMoveEvent(QMouseEvent* event) {
         update();
         return;
     }
-    const QString text = describe_at(pos);
-    if (text != hover_) {
+    const QString text = slide_ ? describe_at(pos) : QString();
+    if (text != hover_ || (!text.isEmpty() && !QToolTip::isVisible())) {
         hover_ = text;
         Q_EMIT hoverChanged(text);
         if (text.isEmpty()) {
@@ -203,7 +211,11 @@ void SlideView::wheelEvent(QWheelEvent* event) {
 }
 
 void SlideView::resizeEvent(QResizeEvent*) {
-    update();
+    if (fitted_) {
+        fit_slide();
+    } else {
+        update();
+    }
 }
 
 void SlideView::leaveEvent(QEvent*) {
@@ -217,7 +229,12 @@ QString SlideView::describe_at(const QPointF& widget_pos) const {
     const double reach = overlay::nucleus_radius_for(view_.scale, slide_mpp_or_default()) + 3;
     double best = reach * reach;
     const Detection* found = nullptr;
-    for (const Detection& d : detections_.detections) {
+    const Point centre = view_.to_slide(widget_pos);
+    const double reach_slide = reach / view_.scale;
+    std::vector<std::uint32_t> near;
+    grid_.query(QRectF(centre.x - reach_slide, centre.y - reach_slide, 2 * reach_slide, 2 * reach_slide), detections_.detections, near);
+    for (std::uint32_t i : near) {
+        const Detection& d = detections_.detections[i];
         const auto k = static_cast<std::size_t>(d.class_index);
         if (k < visible_.size() && !visible_[k]) continue;
         const QPointF at = view_.to_view(d.x, d.y);

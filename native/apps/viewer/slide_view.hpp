@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "annotation_model.hpp"
+#include "detection_grid.hpp"
 #include "muse/geojson.hpp"
 #include "muse/slide.hpp"
 #include "tile_cache.hpp"
@@ -75,9 +76,12 @@ private:
     std::shared_ptr<const SlideSource> slide_;
     std::unique_ptr<TileCache> cache_;
     DetectionSet detections_;
+    DetectionGrid grid_;
+    std::vector<std::uint32_t> in_view_;  // reused by every paint
     std::vector<bool> visible_;
     overlay::ViewTransform view_;
     Tool tool_ = Tool::Pan;
+    bool fitted_ = true;  // the whole slide is in view and follows the widget's size
     ClassInfo point_class_{"Tumor", {200, 0, 0}};
     std::optional<QPointF> press_, last_;
     Qt::MouseButton dragging_ = Qt::NoButton;

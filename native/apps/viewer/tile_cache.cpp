@@ -9,7 +9,7 @@
 namespace muse::viewer {
 
 TileCache::TileCache(std::shared_ptr<const SlideSource> slide, int threads, std::size_t capacity, QObject* parent)
-    : QObject(parent), slide_(std::move(slide)), capacity_(std::max<std::size_t>(capacity, 16)) {
+    : QObject(parent), slide_(std::move(slide)), base_capacity_(std::max<std::size_t>(capacity, 16)), capacity_(base_capacity_) {
     for (int i = 0; i < std::max(1, threads); ++i) loaders_.emplace_back([this] { load_loop(); });
 }
 
@@ -31,9 +31,15 @@ QImage TileCache::get(const TileKey& key) {
     return it->second.first;
 }
 
-void TileCache::want(const std::vector<TileKey>& keys) {
+std::size_t TileCache::capacity() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return capacity_;
+}
+
+void TileCache::want(const std::vector<TileKey>& keys, std::size_t in_view) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        capacity_ = std::clamp(in_view + in_view / 2, base_capacity_, std::max(base_capacity_, kMaxTiles));
         queue_.clear();
         for (const TileKey& k : keys) {
             if (!tiles_.count(k) && !loading_.count(k)) queue_.push_back(k);
@@ -80,12 +86,13 @@ void TileCache::load_loop() {
             tile_rect(key, x, y, w, h);
             const double ds = slide_->levels()[key.level].downsample;
             const int pw = std::max(1, static_cast<int>(std::lround(w / ds))), ph = std::max(1, static_cast<int>(std::lround(h / ds)));
-            image = overlay::to_qimage(slide_->read_region(key.level, std::llround(x), std::llround(y), pw, ph));
+            image = overlay::to_qimage(slide_->read_region(key.level, std::llround(x), std::llround(y), pw, ph))
+                        .convertToFormat(QImage::Format_RGB32);  // the format QPainter draws fastest
         } catch (const std::exception& e) {
             // A damaged region shows as a grey tile instead of stopping the viewer.
             log(LogLevel::Warning, "tile " + std::to_string(key.col) + "," + std::to_string(key.row) + " of level " +
                         std::to_string(key.level) + ": " + e.what());
-            image = QImage(kTilePx, kTilePx, QImage::Format_RGB888);
+            image = QImage(kTilePx, kTilePx, QImage::Format_RGB32);
             image.fill(QColor(215, 215, 215));
             failed = true;
         }

@@ -52,8 +52,12 @@ public:
     /// The tile when loaded (a light grey tile when its read failed), else a null image.
     QImage get(const TileKey& key);
     /// Replaces the queue with `keys`, most wanted first; loaded and loading tiles are skipped.
-    /// Tiles no longer wanted are never read.
-    void want(const std::vector<TileKey>& keys);
+    /// Tiles no longer wanted are never read. `in_view`: how many tiles the view shows; the
+    /// cache grows to hold them with room to spare (up to kMaxTiles), so that arriving tiles
+    /// never push out others of the same view.
+    void want(const std::vector<TileKey>& keys, std::size_t in_view = 0);
+    std::size_t capacity() const;
+    static constexpr std::size_t kMaxTiles = 1024;
 
     /// The level-0 rectangle a tile covers: x, y, width, height.
     void tile_rect(const TileKey& key, double& x, double& y, double& w, double& h) const;
@@ -69,7 +73,7 @@ private:
     void load_loop();
 
     std::shared_ptr<const SlideSource> slide_;
-    std::size_t capacity_;
+    std::size_t base_capacity_, capacity_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<TileKey> queue_;

@@ -32,24 +32,24 @@ Point centroid(const std::vector<Point>& ring) {
     return {cx / (3 * a), cy / (3 * a)};
 }
 
-/// Measurements as QuPath writes them: an object {name: value} (0.4 and later) or a list of
-/// {name, value} (0.2-0.3). Non-numeric values are skipped (QuPath writes NaN as null).
-std::map<std::string, double> measurements_of(const json& props) {
-    std::map<std::string, double> out;
-    if (!props.contains("measurements")) return out;
+/// Calls `visit(name, value)` for each numeric measurement as QuPath writes them: an object
+/// {name: value} (0.4 and later) or a list of {name, value} (0.2-0.3). Non-numeric values are
+/// skipped (QuPath writes NaN as null).
+template <typename Visit>
+void for_each_measurement(const json& props, Visit visit) {
+    if (!props.contains("measurements")) return;
     const json& m = props["measurements"];
     if (m.is_object()) {
         for (auto it = m.begin(); it != m.end(); ++it) {
-            if (it.value().is_number()) out[it.key()] = it.value().get<double>();
+            if (it.value().is_number()) visit(it.key(), it.value().get<double>());
         }
     } else if (m.is_array()) {
         for (const auto& e : m) {
             if (e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("value") && e["value"].is_number()) {
-                out[e["name"].get<std::string>()] = e["value"].get<double>();
+                visit(e["name"].get<std::string>(), e["value"].get<double>());
             }
         }
     }
-    return out;
 }
 
 }  // namespace
@@ -57,10 +57,13 @@ std::map<std::string, double> measurements_of(const json& props) {
 DetectionSet read_geojson_detections(const std::filesystem::path& path) {
     const std::string where = "'" + path.string() + "'";
     const float unknown = std::numeric_limits<float>::quiet_NaN();
+    const std::string prefix = kProbabilityPrefix;
     DetectionSet out;
     std::map<std::string, int> class_index;
-    std::vector<std::map<std::string, double>> measurements;
-    bool any_probability = false;
+    // "Probability: X" columns in order of first appearance; each detection keeps its values in
+    // that order (short vectors, not a map of every measurement), reordered to classes at the end.
+    std::map<std::string, std::size_t> column;
+    std::vector<std::string> column_names;
     int feature_index = 0;
     for (const auto& f : io::features_of(io::read_json_file(path))) {
         ++feature_index;
@@ -78,32 +81,42 @@ DetectionSet read_geojson_detections(const std::filesystem::path& path) {
         auto [it, added] = class_index.emplace(cls.name, static_cast<int>(out.classes.size()));
         if (added) out.classes.push_back({cls.name, cls.has_color ? cls.color : std::array<std::uint8_t, 3>{160, 160, 160}});
 
-        const auto m = measurements_of(props);
-        float score = unknown;
-        if (auto s = m.find("Score"); s != m.end()) {
-            score = static_cast<float>(s->second);
-        } else if (auto s2 = m.find(kProbabilityPrefix + cls.name); s2 != m.end()) {
-            score = static_cast<float>(s2->second);
-        }
-        for (const auto& [name, value] : m) any_probability |= name.rfind(kProbabilityPrefix, 0) == 0;
+        float score = unknown, own_probability = unknown;
+        std::vector<float> probabilities;
+        for_each_measurement(props, [&](const std::string& name, double value) {
+            if (name == "Score") {
+                score = static_cast<float>(value);
+            } else if (name.rfind(prefix, 0) == 0) {
+                auto [c, fresh] = column.emplace(name.substr(prefix.size()), column_names.size());
+                if (fresh) column_names.push_back(c->first);
+                if (probabilities.size() <= c->second) probabilities.resize(c->second + 1, unknown);
+                probabilities[c->second] = static_cast<float>(value);
+                if (c->first == cls.name) own_probability = static_cast<float>(value);
+            }
+        });
+        if (std::isnan(score)) score = own_probability;
         for (const Point& p : positions) {
             Detection d;
             d.x = p.x;
             d.y = p.y;
             d.class_index = it->second;
             d.score = score;
+            d.probabilities = probabilities;
             out.detections.push_back(std::move(d));
-            measurements.push_back(m);
         }
     }
     // Probabilities in the order of the classes, known only once every feature is read.
-    if (any_probability) {
-        for (std::size_t i = 0; i < out.detections.size(); ++i) {
-            auto& probs = out.detections[i].probabilities;
-            for (const ClassInfo& c : out.classes) {
-                auto p = measurements[i].find(kProbabilityPrefix + c.name);
-                probs.push_back(p == measurements[i].end() ? unknown : static_cast<float>(p->second));
+    if (!column_names.empty()) {
+        std::vector<int> source(out.classes.size(), -1);
+        for (std::size_t k = 0; k < out.classes.size(); ++k) {
+            if (auto c = column.find(out.classes[k].name); c != column.end()) source[k] = static_cast<int>(c->second);
+        }
+        for (Detection& d : out.detections) {
+            std::vector<float> ordered(out.classes.size(), unknown);
+            for (std::size_t k = 0; k < ordered.size(); ++k) {
+                if (source[k] >= 0 && static_cast<std::size_t>(source[k]) < d.probabilities.size()) ordered[k] = d.probabilities[source[k]];
             }
+            d.probabilities = std::move(ordered);
         }
     }
     return out;
