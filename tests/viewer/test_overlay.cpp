@@ -42,7 +42,25 @@ TEST(OverlayPainter, ADetectionPaintsItsClassColourAtItsPositionAtAnyZoom) {
             EXPECT_EQ(image.pixel(second.toPoint()), rgb(kClasses[1])) << "scale " << scale;
         }
         EXPECT_EQ(image.pixel(5, 295), qRgb(255, 255, 255)) << "nothing painted away from detections";
+
+        // Stamped into the pixels (the viewer's way for many detections): the same colours.
+        QImage layer(400, 300, QImage::Format_ARGB32_Premultiplied);
+        layer.fill(Qt::transparent);
+        overlay::stamp_detections(layer, view, dets, {0, 1}, kClasses, {}, {overlay::nucleus_radius_for(scale, 0.5)});
+        EXPECT_EQ(layer.pixel(150, 100), rgb(kClasses[0])) << "stamped, scale " << scale;
+        if (second.x() < 400 && second.y() < 300) EXPECT_EQ(layer.pixel(second.toPoint()), rgb(kClasses[1]));
+        EXPECT_EQ(qAlpha(layer.pixel(5, 295)), 0);
     }
+}
+
+TEST(OverlayPainter, StampingSkipsHiddenClassesAndIsSafeAtTheEdges) {
+    QImage layer(50, 40, QImage::Format_ARGB32_Premultiplied);
+    layer.fill(Qt::transparent);
+    const std::vector<Detection> dets = {at(0, 0, 0), at(49, 39, 0), at(25, 20, 1), at(-1000, 5, 0), at(1e9, 1e9, 0)};
+    overlay::stamp_detections(layer, {}, dets, {0, 1, 2, 3, 4}, kClasses, {true, false}, {6});
+    EXPECT_EQ(layer.pixel(0, 0), rgb(kClasses[0])) << "a disc cut by the edge is drawn where it can be";
+    EXPECT_EQ(layer.pixel(49, 39), rgb(kClasses[0]));
+    EXPECT_EQ(qAlpha(layer.pixel(25, 20)), 0) << "Lymphocyte is hidden";
 }
 
 TEST(OverlayPainter, HiddenClassesPaintNothingAndTheLegendCountsEveryClass) {

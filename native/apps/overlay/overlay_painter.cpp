@@ -1,6 +1,7 @@
 #include "overlay_painter.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <QFontMetricsF>
 #include <QPolygonF>
@@ -69,6 +70,47 @@ void paint_detections(QPainter& painter, const ViewTransform& view, const std::v
                       const std::vector<std::uint32_t>& subset, const std::vector<ClassInfo>& classes,
                       const std::vector<bool>& visible, const OverlayStyle& style) {
     paint_discs(painter, view, detections, subset.size(), [&](std::size_t i) { return subset[i]; }, classes, visible, style);
+}
+
+void stamp_detections(QImage& image, const ViewTransform& view, const std::vector<Detection>& detections,
+                      const std::vector<std::uint32_t>& subset, const std::vector<ClassInfo>& classes,
+                      const std::vector<bool>& visible, const OverlayStyle& style) {
+    if (image.format() != QImage::Format_ARGB32_Premultiplied && image.format() != QImage::Format_RGB32) {
+        image.convertTo(QImage::Format_ARGB32_Premultiplied);
+    }
+    const double dpr = image.devicePixelRatio();
+    const double r = style.nucleus_radius * dpr;
+    const int reach = static_cast<int>(std::ceil(r));
+    struct Offset {
+        int dx, dy;
+        bool rim;
+    };
+    std::vector<Offset> disc;
+    for (int dy = -reach; dy <= reach; ++dy) {
+        for (int dx = -reach; dx <= reach; ++dx) {
+            const double d2 = dx * dx + dy * dy;
+            if (d2 <= r * r) disc.push_back({dx, dy, d2 > (r - 1) * (r - 1)});
+        }
+    }
+    std::vector<QRgb> fill, rim;
+    for (const ClassInfo& c : classes) {
+        fill.push_back(qRgb(c.color[0], c.color[1], c.color[2]));
+        rim.push_back(qRgb(c.color[0] * 45 / 100, c.color[1] * 45 / 100, c.color[2] * 45 / 100));  // the painter's dark rim
+    }
+    const int w = image.width(), h = image.height();
+    for (std::uint32_t i : subset) {
+        const Detection& d = detections[i];
+        const auto k = static_cast<std::size_t>(d.class_index);
+        if (k >= fill.size() || (!visible.empty() && k < visible.size() && !visible[k])) continue;
+        const QPointF at = view.to_view(d.x, d.y);
+        const int cx = static_cast<int>(std::lround(at.x() * dpr)), cy = static_cast<int>(std::lround(at.y() * dpr));
+        if (cx < -reach || cy < -reach || cx >= w + reach || cy >= h + reach) continue;
+        for (const Offset& o : disc) {
+            const int x = cx + o.dx, y = cy + o.dy;
+            if (x < 0 || y < 0 || x >= w || y >= h) continue;
+            reinterpret_cast<QRgb*>(image.scanLine(y))[x] = o.rim ? rim[k] : fill[k];
+        }
+    }
 }
 
 void paint_annotations(QPainter& painter, const ViewTransform& view, const AnnotationObjects& annotations,

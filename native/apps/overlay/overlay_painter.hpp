@@ -41,6 +41,13 @@ void paint_detections(QPainter& painter, const ViewTransform& view, const std::v
                       const std::vector<std::uint32_t>& subset, const std::vector<ClassInfo>& classes,
                       const std::vector<bool>& visible, const OverlayStyle& style);
 
+/// The same discs written straight into the pixels of `image` (Format_ARGB32_Premultiplied or
+/// RGB32; `image`'s device pixel ratio is honoured): opaque, without smoothing, tens of times
+/// faster than QPainter for hundreds of thousands of small discs, as a zoomed-out slide shows.
+void stamp_detections(QImage& image, const ViewTransform& view, const std::vector<Detection>& detections,
+                      const std::vector<std::uint32_t>& subset, const std::vector<ClassInfo>& classes,
+                      const std::vector<bool>& visible, const OverlayStyle& style);
+
 /// Annotated areas as yellow outlines, classified points as small squares of their class's
 /// colour (the point's own colour, else the colour of the class of that name in `classes`, else
 /// grey) with a white rim.

@@ -15,6 +15,7 @@ namespace muse::viewer {
 namespace {
 
 constexpr double kMinScale = 1.0 / 512, kMaxScale = 8.0;
+constexpr std::size_t kSmoothDiscs = 20000;  // above this many in view, discs are stamped (bench_viewer)
 
 }  // namespace
 
@@ -37,6 +38,7 @@ void SlideView::set_slide(std::shared_ptr<const SlideSource> slide) {
 
 void SlideView::set_detections(DetectionSet set) {
     detections_ = std::move(set);
+    ++detections_generation_;
     grid_.build(detections_.detections);
     visible_.assign(detections_.classes.size(), true);
     update();
@@ -138,17 +140,40 @@ void SlideView::paintEvent(QPaintEvent*) {
     }
     painter.setRenderHint(QPainter::SmoothPixmapTransform);
     paint_tiles(painter);
-    const double r = overlay::nucleus_radius_for(view_.scale, slide_mpp_or_default());
-    in_view_.clear();
-    grid_.query(visible_slide_rect().adjusted(-r / view_.scale, -r / view_.scale, r / view_.scale, r / view_.scale),
-                detections_.detections, in_view_);
-    overlay::paint_detections(painter, view_, detections_.detections, in_view_, detections_.classes, visible_, {r});
+    painter.drawImage(0, 0, detection_layer());
     overlay::paint_annotations(painter, view_, annotations_->objects(), detections_.classes);
     if (dragging_ == Qt::LeftButton && tool_ == Tool::Area && press_ && last_) {
         painter.setPen(QPen(QColor(255, 200, 0), 1.5, Qt::DashLine));
         painter.setBrush(Qt::NoBrush);
         painter.drawRect(QRectF(*press_, *last_).normalized());
     }
+}
+
+const QImage& SlideView::detection_layer() {
+    // Tiles arrive one by one and each repaints; the detections only change with the view.
+    const auto dpr = devicePixelRatioF();
+    const bool same = !layer_.isNull() && layer_.size() == size() * dpr && layer_view_.x0 == view_.x0 &&
+                      layer_view_.y0 == view_.y0 && layer_view_.scale == view_.scale && layer_visible_ == visible_ &&
+                      layer_generation_ == detections_generation_;
+    if (same) return layer_;
+    layer_ = QImage(size() * dpr, QImage::Format_ARGB32_Premultiplied);
+    layer_.setDevicePixelRatio(dpr);
+    layer_.fill(Qt::transparent);
+    layer_view_ = view_;
+    layer_visible_ = visible_;
+    layer_generation_ = detections_generation_;
+    const double r = overlay::nucleus_radius_for(view_.scale, slide_mpp_or_default());
+    in_view_.clear();
+    grid_.query(visible_slide_rect().adjusted(-r / view_.scale, -r / view_.scale, r / view_.scale, r / view_.scale),
+                detections_.detections, in_view_);
+    // Smooth discs while they are few; many small ones are stamped into the pixels instead.
+    if (in_view_.size() <= kSmoothDiscs) {
+        QPainter painter(&layer_);
+        overlay::paint_detections(painter, view_, detections_.detections, in_view_, detections_.classes, visible_, {r});
+    } else {
+        overlay::stamp_detections(layer_, view_, detections_.detections, in_view_, detections_.classes, visible_, {r});
+    }
+    return layer_;
 }
 
 void SlideView::mousePressEvent(QMouseEvent* event) {

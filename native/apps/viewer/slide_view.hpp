@@ -70,6 +70,9 @@ protected:
 
 private:
     void paint_tiles(QPainter& painter);
+    /// The detections drawn for the current view, redrawn only when the view, the detections
+    /// or the visible classes changed.
+    const QImage& detection_layer();
     double slide_mpp_or_default() const;
 
     AnnotationModel* annotations_;
@@ -78,6 +81,11 @@ private:
     DetectionSet detections_;
     DetectionGrid grid_;
     std::vector<std::uint32_t> in_view_;  // reused by every paint
+    int detections_generation_ = 0;
+    QImage layer_;
+    overlay::ViewTransform layer_view_;
+    std::vector<bool> layer_visible_;
+    int layer_generation_ = -1;
     std::vector<bool> visible_;
     overlay::ViewTransform view_;
     Tool tool_ = Tool::Pan;

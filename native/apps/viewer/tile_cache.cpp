@@ -63,6 +63,11 @@ std::size_t TileCache::loaded_count() const {
     return loaded_;
 }
 
+std::size_t TileCache::pending_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queue_.size() + loading_.size();
+}
+
 std::size_t TileCache::failed_count() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return failed_;

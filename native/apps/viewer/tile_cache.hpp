@@ -64,6 +64,7 @@ public:
     const SlideSource& slide() const { return *slide_; }
 
     std::size_t loaded_count() const;  ///< tiles read so far (failed reads included)
+    std::size_t pending_count() const;  ///< tiles queued or being read
     std::size_t failed_count() const;
 
 Q_SIGNALS:
