@@ -107,12 +107,12 @@ TEST(OverlayPainter, AnnotationsDrawAreasAndPointsInTheirClassColour) {
     EXPECT_EQ(image.pixel(60, 60), qRgb(255, 255, 255));
 }
 
-TEST(SlideRaster, ReadViewUsesTheCoarsestSufficientLevelAndTheSlidesPixels) {
+TEST(SlideRaster, ReadViewUsesTheCoarsestSufficientLevelAndTheSlidesPixels) {  // level_for_downsample is the engine's
     const auto slide = test::gradient_pyramid(2048, 1024, 3, 0.5);  // downsamples 1, 2, 4
-    EXPECT_EQ(overlay::level_for_downsample(*slide, 1.0), 0);
-    EXPECT_EQ(overlay::level_for_downsample(*slide, 3.0), 1);
-    EXPECT_EQ(overlay::level_for_downsample(*slide, 100.0), 2);
-    EXPECT_EQ(overlay::level_for_downsample(*slide, 0.25), 0);
+    EXPECT_EQ(level_for_downsample(*slide, 1.0), 0);
+    EXPECT_EQ(level_for_downsample(*slide, 3.0), 1);
+    EXPECT_EQ(level_for_downsample(*slide, 100.0), 2);
+    EXPECT_EQ(level_for_downsample(*slide, 0.25), 0);
     const QImage full = overlay::read_view(*slide, QRectF(300, 40, 64, 32), QSize(64, 32));
     ASSERT_EQ(full.size(), QSize(64, 32));
     for (auto [x, y] : {std::pair{0, 0}, {10, 5}, {63, 31}}) {

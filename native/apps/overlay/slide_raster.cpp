@@ -16,15 +16,6 @@ QImage to_qimage(const RgbImage& image) {
     return out;
 }
 
-int level_for_downsample(const SlideSource& slide, double downsample) {
-    const auto& levels = slide.levels();
-    int best = 0;
-    for (int i = 1; i < static_cast<int>(levels.size()); ++i) {
-        if (levels[i].downsample <= downsample * (1 + 1e-6)) best = i;
-    }
-    return best;
-}
-
 QImage read_view(const SlideSource& slide, const QRectF& rect, const QSize& size) {
     QImage out(size, QImage::Format_RGB888);
     out.fill(Qt::white);

@@ -13,11 +13,7 @@ namespace muse::overlay {
 /// A deep copy of `image` as a QImage (Format_RGB888).
 QImage to_qimage(const RgbImage& image);
 
-/// The coarsest level whose downsample does not exceed `downsample` (level-0 pixels per
-/// picture pixel), so that what is read is never upscaled beyond the wanted resolution.
-int level_for_downsample(const SlideSource& slide, double downsample);
-
-/// `rect` (level-0 pixels) of the slide as a `size` picture: read from level_for_downsample,
+/// `rect` (level-0 pixels) of the slide as a `size` picture: read from muse::level_for_downsample,
 /// then resampled smoothly. Parts outside the slide are white. Throws what read_region throws.
 QImage read_view(const SlideSource& slide, const QRectF& rect, const QSize& size);
 

@@ -21,4 +21,9 @@ struct ViewTransform {
     QRectF slide_rect(double width, double height) const { return {x0, y0, width / scale, height / scale}; }
 };
 
+/// A rectangle of level-0 pixels as the engine's polygon (an annotated area, a detection region).
+inline Polygon to_polygon(const QRectF& r) {
+    return {{{r.left(), r.top()}, {r.right(), r.top()}, {r.right(), r.bottom()}, {r.left(), r.bottom()}}, {}};
+}
+
 }  // namespace muse::overlay

@@ -38,10 +38,6 @@ QString q(const std::filesystem::path& p) {
     return QString::fromStdString(p.string());
 }
 
-Polygon rect_polygon(const QRectF& r) {
-    return {{{r.left(), r.top()}, {r.right(), r.top()}, {r.right(), r.bottom()}, {r.left(), r.bottom()}}, {}};
-}
-
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -383,7 +379,7 @@ bool MainWindow::start_detect(DetectScope scope) {
             show_error(tr("The view shows no part of the slide"));
             return false;
         }
-        options.regions.push_back(rect_polygon(r));
+        options.regions.push_back(overlay::to_polygon(r));
     } else if (scope == DetectScope::Annotations) {
         for (const auto& a : annotations_.objects().areas) options.regions.push_back(a.polygon);
         if (options.regions.empty()) {

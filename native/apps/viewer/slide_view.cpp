@@ -85,7 +85,7 @@ double SlideView::slide_mpp_or_default() const {
 
 void SlideView::paint_tiles(QPainter& painter) {
     const auto& levels = slide_->levels();
-    const int target = overlay::level_for_downsample(*slide_, 1.0 / view_.scale);
+    const int target = level_for_downsample(*slide_, 1.0 / view_.scale);
     const int coarsest = static_cast<int>(levels.size()) - 1;
     const QRectF visible = visible_slide_rect();
     std::vector<TileKey> wanted;
@@ -222,7 +222,7 @@ void SlideView::mouseReleaseEvent(QMouseEvent* event) {
         const QRectF r = QRectF(*press_, pos).normalized();
         if (r.width() >= 3 && r.height() >= 3) {
             const Point a = view_.to_slide(r.topLeft()), b = view_.to_slide(r.bottomRight());
-            annotations_->add_area(Polygon{{{a.x, a.y}, {b.x, a.y}, {b.x, b.y}, {a.x, b.y}}, {}});
+            annotations_->add_area(overlay::to_polygon(QRectF(QPointF(a.x, a.y), QPointF(b.x, b.y))));
         }
     }
     dragging_ = Qt::NoButton;

@@ -66,6 +66,11 @@ using RegionReader = std::function<RgbImage(int level, std::int64_t x, std::int6
 std::unique_ptr<SlideSource> make_pixel_feed(const std::string& name, std::vector<SlideLevel> levels, double mpp,
                                              RegionReader read);
 
+/// The coarsest level whose downsample does not exceed `downsample` (level-0 pixels per wanted
+/// pixel; 0.1 % tolerance for the rounding of level sizes in slide files), so that what is read
+/// is never coarser than wanted; level 0 when no level is that fine.
+int level_for_downsample(const SlideSource& slide, double downsample);
+
 /// The level-0 MPP to work with: `given` when > 0, else the slide's own. Throws InvalidArgument
 /// naming the slide when neither is known (the one message every caller shows).
 double slide_mpp(const SlideSource& slide, double given);

@@ -24,6 +24,15 @@ std::unique_ptr<SlideSource> open_slide(const std::filesystem::path& path) {
                                     "nor a PNG, JPEG, TIFF or BMP image");
 }
 
+int level_for_downsample(const SlideSource& slide, double downsample) {
+    const auto& levels = slide.levels();
+    int level = 0;
+    for (int l = 0; l < static_cast<int>(levels.size()); ++l) {
+        if (levels[l].downsample <= downsample * 1.001) level = l;
+    }
+    return level;
+}
+
 double slide_mpp(const SlideSource& slide, double given) {
     const double mpp = given > 0 ? given : slide.mpp();
     if (!(mpp > 0)) {

@@ -32,10 +32,7 @@ double TissueMask::fraction() const {
 
 TissueMask compute_tissue_mask(const SlideSource& slide, double level0_per_px) {
     const auto& levels = slide.levels();
-    int level = 0;
-    for (int l = 0; l < static_cast<int>(levels.size()); ++l) {
-        if (levels[l].downsample <= level0_per_px * 1.001) level = l;
-    }
+    const int level = level_for_downsample(slide, level0_per_px);
     const SlideLevel& lv = levels[level];
     TissueMask mask;
     mask.level0_per_px = level0_per_px;
