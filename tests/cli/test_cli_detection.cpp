@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "muse/model.hpp"
 #include "support/synthetic_nuclei.hpp"
 #include "support/test_env.hpp"
 
@@ -105,6 +106,87 @@ TEST_F(CliDetection, TrainEvalDetect) {
               0)
         << out;
     EXPECT_EQ(test::read_file(work / "d.csv").rfind("x,y,class,score\n", 0), 0u);
+
+    // Cross-validation folds: two model/split pairs pooled, per-image lines, both matching rules.
+    const std::string m = shell_quote((work / "m.muse").string());
+    ASSERT_EQ(test::run_muse("eval -m " + m + " --split val.txt -m " + m + " --split train.txt --dataset " + data +
+                                 " --per-image --score-threshold 0.05 -o " + shell_quote((work / "cv.json").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "image (worst first)");
+    EXPECT_HAS(out, "img5");
+    EXPECT_HAS(out, "folds: 2, mean F1 per fold");
+    EXPECT_HAS(out, "95 % bootstrap interval over images");
+    EXPECT_HAS(out, "greedy matching");
+    const auto cv = nlohmann::json::parse(test::read_file(work / "cv.json"));
+    EXPECT_EQ(cv["images"], 6) << "1 + 5 images pooled";
+    EXPECT_EQ(cv["per_image"].size(), 6u);
+    EXPECT_EQ(cv["folds"].size(), 2u);
+    EXPECT_LE(cv["bootstrap"]["low"].get<double>(), cv["bootstrap"]["high"].get<double>());
+    ASSERT_EQ(test::run_muse("eval -m " + m + " --split val.txt --dataset " + data +
+                                 " --matching hungarian --stain weak-h-strong-e --rescale 2 --bootstrap 0 -o " +
+                                 shell_quote((work / "shift.json").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "hungarian matching");
+    const auto shift = nlohmann::json::parse(test::read_file(work / "shift.json"));
+    EXPECT_EQ(shift["simulated"]["stain"], "weak-h-strong-e");
+    EXPECT_EQ(shift["matching"], "hungarian");
+    EXPECT_EQ(test::run_muse("eval -m " + m + " -m " + m + " --split val.txt --dataset " + data, &out), 1);
+    EXPECT_HAS(out, "give one --split per --model");
+    EXPECT_EQ(test::run_muse("eval -m " + m + " --dataset " + data + " --split val.txt --stain purple", &out), 1);
+    EXPECT_HAS(out, "unknown stain change 'purple'");
+}
+
+TEST_F(CliDetection, TrainsDecoderAndHeadsOnAFrozenImportedBackbone) {
+    // The paper's route: a released MUSE checkpoint (here one with untrained weights laid out
+    // the same way), imported, then decoder and heads trained on top of its frozen backbone.
+    TempDir work;
+    std::string out;
+    const std::string data = shell_quote((*dir_ / "data").string());
+    ASSERT_EQ(test::run_command(std::string(MUSE_MAKE_CHECKPOINT_PATH) + " vit_small 224 5 " +
+                                    shell_quote((work / "vit.pth").string()),
+                                &out),
+              0)
+        << out;
+    ASSERT_EQ(test::run_muse("import " + shell_quote((work / "vit.pth").string()) + " --arch vit_small --img-size 224 -o " +
+                                 shell_quote((work / "vit.muse").string()),
+                             &out),
+              0)
+        << out;
+    ASSERT_EQ(test::run_muse("train --dataset " + data + " --train-split train.txt --val-split '' --arch vit_small --init " +
+                                 shell_quote((work / "vit.muse").string()) +
+                                 " --freeze-backbone --epochs 1 --batch 5 --tile-px 96 --head-hidden 32 -o " +
+                                 shell_quote((work / "det.muse").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "backbone frozen");
+    const Model imported = Model::load(work / "vit.muse");
+    const Model trained = Model::load(work / "det.muse");
+    EXPECT_EQ(trained.config().img_size, 224) << "the backbone's own size, so its position table loads as it is";
+    EXPECT_TRUE(trained.config().has_heads());
+    const auto before = imported.state_dict(), after = trained.state_dict();
+    int backbone = 0, changed_elsewhere = 0;
+    for (const auto& [name, t] : after) {
+        auto it = before.find(name);
+        if (name.rfind("encoder.encoder.", 0) == 0) {
+            ASSERT_NE(it, before.end()) << name;
+            EXPECT_TRUE(at::equal(t, it->second)) << name << " changed although the backbone is frozen";
+            ++backbone;
+        } else if (it == before.end() || !at::equal(t, it->second)) {
+            ++changed_elsewhere;
+        }
+    }
+    EXPECT_GT(backbone, 50);
+    EXPECT_GT(changed_elsewhere, 0) << "decoder and heads must have trained";
+    EXPECT_EQ(test::run_muse("train --dataset " + data + " --train-split train.txt --val-split '' --freeze-backbone "
+                                 "--epochs 1 --tile-px 96 -o " + shell_quote((work / "x.muse").string()),
+                             &out),
+              1);
+    EXPECT_HAS(out, "freezing the backbone needs initial weights");
 }
 
 TEST_F(CliDetection, ErrorsAreClear) {

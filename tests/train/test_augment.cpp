@@ -79,5 +79,56 @@ TEST(Augment, SmallImagesArePaddedWithWhiteAndScaledToTheModelsResolution) {
     EXPECT_EQ(t.nuclei.size(), img.nuclei.size());
 }
 
+TEST(Augment, StainBlurAndJpegNoiseChangePixelsNotNucleiAndNeverTheSource) {
+    const LabelledImage img = test::synthetic_nuclei_image(128, 128, 20, 5);
+    AugmentOptions plain;
+    plain.tile_px = 96;
+    plain.colour_jitter = 0.0;
+    plain.scale_jitter = 0.0;
+    AugmentOptions noisy = plain;
+    noisy.stain_jitter = 0.4;
+    noisy.blur_probability = 1.0;
+    noisy.jpeg_probability = 1.0;
+    std::mt19937_64 a(3), b(3);
+    const TrainingTile clean = make_training_tile(img, plain, a);
+    const TrainingTile changed = make_training_tile(img, noisy, b);
+    ASSERT_EQ(clean.nuclei.size(), changed.nuclei.size()) << "same window and turns for the same seed";
+    for (std::size_t i = 0; i < clean.nuclei.size(); ++i) {
+        EXPECT_DOUBLE_EQ(clean.nuclei[i].x, changed.nuclei[i].x);
+        EXPECT_DOUBLE_EQ(clean.nuclei[i].y, changed.nuclei[i].y);
+    }
+    const double diff = (clean.rgb.to(at::kFloat) - changed.rgb.to(at::kFloat)).abs().mean().item<double>();
+    EXPECT_GT(diff, 2.0) << "stain, blur and JPEG must change the pixels";
+    // augment_tile works on a tile that still shares the caller's pixels: they must not change.
+    at::Tensor source = clean.rgb.clone();
+    at::Tensor tile = source;
+    std::vector<LabelledPoint> nuclei = clean.nuclei;
+    AugmentOptions only_noise = noisy;
+    only_noise.flips = only_noise.rotations = false;
+    std::mt19937_64 c(1);
+    augment_tile(tile, nuclei, nullptr, only_noise, c);
+    EXPECT_TRUE(at::equal(source, clean.rgb)) << "the caller's image was changed in place";
+    EXPECT_FALSE(at::equal(tile, clean.rgb));
+}
+
+TEST(Augment, WithTheNewNoisesOffTheRandomStreamIsUnchanged) {
+    // A model trained from a seed before these options existed is trained the same way now:
+    // switched off, they draw no random numbers.
+    const LabelledImage img = test::synthetic_nuclei_image(160, 160, 30, 2);
+    AugmentOptions o;
+    o.tile_px = 64;
+    std::mt19937_64 a(9), b(9);
+    make_training_tile(img, o, a);
+    make_training_tile(img, o, b);
+    EXPECT_EQ(a(), b());
+    AugmentOptions on = o;
+    on.stain_jitter = 0.2;
+    std::mt19937_64 c(9);
+    make_training_tile(img, on, c);
+    std::mt19937_64 d(9);
+    make_training_tile(img, o, d);
+    EXPECT_NE(c(), d()) << "switched on, the stain draws are part of the stream";
+}
+
 }  // namespace
 }  // namespace muse::train

@@ -34,6 +34,8 @@ Command add_train_command(CLI::App& app) {
     cmd->add_option("--arch", o->arch, "Architecture: " + arch_choices())->capture_default_str();
     cmd->add_option("--init", o->init, "Start from this model file's weights (backbone, and heads if it has them)")
         ->check(CLI::ExistingFile);
+    cmd->add_flag("--freeze-backbone", o->train.freeze_backbone,
+                  "With --init: keep the backbone (weights and BatchNorm statistics) and train the decoder and heads");
     cmd->add_option("--mpp", o->mpp, "Resolution the model works at, um/px (the images' too)")->capture_default_str();
     cmd->add_option("--stride", o->stride, "Proposal grid stride, px (4, 8, 16, 32)")->capture_default_str();
     cmd->add_option("--head-hidden", o->head_hidden, "Width of the head MLPs")->capture_default_str();
@@ -48,6 +50,15 @@ Command add_train_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--colour-jitter", o->train.colour_jitter, "Colour jitter amount")->capture_default_str();
     cmd->add_option("--scale-jitter", o->train.scale_jitter, "Scale jitter amount")->capture_default_str();
+    cmd->add_option("--stain-jitter", o->train.stain_jitter,
+                    "Haematoxylin and eosin amounts scaled by 1 +- this (optical density; 0 = off)")
+        ->capture_default_str();
+    cmd->add_option("--blur", o->train.blur_probability, "Share of tiles blurred (sigma 0.4-1.5 px)")->capture_default_str();
+    cmd->add_option("--jpeg", o->train.jpeg_probability, "Share of tiles JPEG-compressed (quality 40-90)")
+        ->capture_default_str();
+    cmd->add_option("--ema", o->train.ema_decay,
+                    "Keep a moving average of the weights with this decay (e.g. 0.999; 0 = off) and use it")
+        ->capture_default_str();
     cmd->add_option("--seed", o->train.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_option("--val-every", o->train.val_every, "Epochs between validations")->capture_default_str();
     cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Write best.muse and last.muse here as training goes");
@@ -59,7 +70,10 @@ Command add_train_command(CLI::App& app) {
         "on the validation images. Ctrl-C stops cleanly (checkpoints already written stay).\n\n"
         "Example (the default model's recipe, models/README.md):\n"
         "  muse train --dataset ../shared/data/brca-m2c --epochs 200 --val-every 10 --lr 1e-3 \\\n"
-        "       --checkpoint-dir build/train -o muse-default.muse");
+        "       --checkpoint-dir build/train -o muse-default.muse\n"
+        "On the released MUSE weights (the paper's route; docs/detection.md):\n"
+        "  muse import vit_s_16-224.pth --arch vit_small --img-size 224 -o vit_s.muse\n"
+        "  muse train --dataset DIR --arch vit_small --init vit_s.muse --freeze-backbone --lr 1e-3 -o model.muse");
     return {cmd, [o] {
         ModelConfig config;
         config.arch = o->arch;
@@ -71,7 +85,8 @@ Command add_train_command(CLI::App& app) {
         config.provenance_json = nlohmann::json({{"source", "muse train"},
                                                  {"dataset", o->dataset},
                                                  {"train_split", o->train_split},
-                                                 {"val_split", o->val_split}})
+                                                 {"val_split", o->val_split},
+                                                 {"init", o->init.empty() ? nlohmann::json() : nlohmann::json(o->init)}})
                                      .dump();
         std::map<std::string, at::Tensor> init;
         if (!o->init.empty()) {
@@ -80,6 +95,14 @@ Command add_train_command(CLI::App& app) {
                 throw InvalidArgument("--init '" + o->init + "' is a " + base.config().arch + " model, not " + config.arch);
             }
             init = base.state_dict();
+            // Keep the backbone's own input size: a ViT's position table is sized by it and is
+            // interpolated at run time for the training tiles (and any other tile).
+            config.img_size = base.config().img_size;
+            config.norm_mean = base.config().norm_mean;
+            config.norm_std = base.config().norm_std;
+            status("starting from " + o->init + " (" + base.config().arch + ", " + std::to_string(base.state_dict().size()) +
+                   " tensors" + (base.config().has_heads() ? ", heads included" : ", no heads: they start fresh") +
+                   (o->train.freeze_backbone ? "; backbone frozen)" : ")"));
         }
         if (!o->checkpoint_dir.empty()) {
             std::filesystem::create_directories(o->checkpoint_dir);

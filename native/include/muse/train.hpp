@@ -13,7 +13,8 @@
 // jitter; the dense map is sampled at a grid of proposals; each image's proposals are matched
 // one-to-one to its nuclei (Hungarian, cost = distance weight x distance - probability of the
 // nucleus' class); L = reg_weight x MSE(matched points) + type_weight x CE(classes, unmatched =
-// background); Adam with a cosine learning-rate schedule. Deterministic for a seed and a
+// background); Adam with a cosine learning-rate schedule, optionally an exponential moving
+// average of the weights as the result. Deterministic for a seed and a
 // thread count. Thread-safety: one training per call; nothing shared.
 #pragma once
 
@@ -47,6 +48,13 @@ struct TrainOptions {
     bool rotations = true;          ///< multiples of 90 degrees
     double colour_jitter = 0.2;     ///< brightness, contrast, saturation +- this; channel gains +- a quarter
     double scale_jitter = 0.1;      ///< tiles resampled by a factor in [1 - s, 1 + s]
+    double stain_jitter = 0.0;      ///< H and E amounts x [1 - s, 1 + s] in optical density (muse/stain.hpp)
+    double blur_probability = 0.0;  ///< share of tiles blurred (Gaussian, sigma 0.4-1.5 px)
+    double jpeg_probability = 0.0;  ///< share of tiles JPEG-compressed (quality 40-90)
+    double ema_decay = 0.0;         ///< > 0: keep an exponential moving average of the weights and
+                                    ///< validate / return it instead of the last step's (e.g. 0.999)
+    bool freeze_backbone = false;   ///< keep the encoder's weights and BatchNorm statistics as given in
+                                    ///< initial_weights (an imported MUSE backbone); train decoder and heads
     std::uint64_t seed = 1;
     int val_every = 5;              ///< epochs between validations (and checkpoints); the last always
     double val_radius_um = 3.0;     ///< matching radius of the validation F1

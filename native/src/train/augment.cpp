@@ -1,4 +1,5 @@
-// Window sampling, resampling, flips, quarter turns and colour jitter of training tiles.
+// Window sampling, resampling, flips, quarter turns, colour and stain jitter, blur and JPEG
+// noise of training tiles.
 #include "train/augment.hpp"
 
 #include <algorithm>
@@ -6,7 +7,10 @@
 
 #include <ATen/ATen.h>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "muse/stain.hpp"
 
 namespace muse::train {
 namespace {
@@ -28,6 +32,31 @@ void jitter_colours(at::Tensor& rgb, double amount, std::mt19937_64& rng) {
     at::Tensor grey = (rgb.select(2, 0) * 0.299 + rgb.select(2, 1) * 0.587 + rgb.select(2, 2) * 0.114).unsqueeze(2);
     rgb.sub_(grey).mul_(saturation).add_(grey);
     rgb.mul_(at::tensor(at::ArrayRef<float>(gains, 3)));
+}
+
+/// Another lab's stain: H and E amounts and a small tint, drawn around no change.
+void jitter_stains(at::Tensor& rgb, double amount, std::mt19937_64& rng) {
+    StainChange c;
+    c.h_scale = uniform(rng, 1.0 - amount, 1.0 + amount);
+    c.e_scale = uniform(rng, 1.0 - amount, 1.0 + amount);
+    c.h_shift = uniform(rng, -amount / 5, amount / 5);
+    c.e_shift = uniform(rng, -amount / 5, amount / 5);
+    for (double& g : c.rgb_gain) g = uniform(rng, 1.0 - amount / 4, 1.0 + amount / 4);
+    change_stains(rgb.data_ptr<std::uint8_t>(), static_cast<std::size_t>(rgb.numel() / 3), c);
+}
+
+void blur(at::Tensor& rgb, std::mt19937_64& rng) {
+    const int s = static_cast<int>(rgb.size(0));
+    cv::Mat m(s, static_cast<int>(rgb.size(1)), CV_8UC3, rgb.data_ptr());
+    cv::GaussianBlur(m, m, cv::Size(0, 0), uniform(rng, 0.4, 1.5));
+}
+
+void jpeg_noise(at::Tensor& rgb, std::mt19937_64& rng) {
+    cv::Mat m(static_cast<int>(rgb.size(0)), static_cast<int>(rgb.size(1)), CV_8UC3, rgb.data_ptr());
+    std::vector<std::uint8_t> bytes;
+    const int quality = std::uniform_int_distribution<int>(40, 90)(rng);
+    cv::imencode(".jpg", m, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});  // channel order is irrelevant here
+    cv::imdecode(bytes, cv::IMREAD_COLOR).copyTo(m);
 }
 
 }  // namespace
@@ -93,6 +122,20 @@ void augment_tile(at::Tensor& rgb, std::vector<LabelledPoint>& nuclei, at::Tenso
         const int turns = std::uniform_int_distribution<int>(0, 3)(rng);
         rgb = rotate_tile(rgb, turns, nuclei);
         if (grid) *grid = rotate_tile(*grid, turns, none);
+    }
+    // With these three off, no random number is drawn for them: the stream (and so a model
+    // trained from a seed) is the one of earlier versions. They write into a copy: `rgb` may
+    // still share its pixels with the caller's source image.
+    const bool pixel_noise = o.stain_jitter > 0 || o.blur_probability > 0 || o.jpeg_probability > 0;
+    if (pixel_noise) rgb = rgb.clone(at::MemoryFormat::Contiguous);
+    if (o.stain_jitter > 0) {
+        jitter_stains(rgb, o.stain_jitter, rng);
+    }
+    if (o.blur_probability > 0 && uniform(rng, 0.0, 1.0) < o.blur_probability) {
+        blur(rgb, rng);
+    }
+    if (o.jpeg_probability > 0 && uniform(rng, 0.0, 1.0) < o.jpeg_probability) {
+        jpeg_noise(rgb, rng);
     }
     if (o.colour_jitter > 0) {
         at::Tensor f32 = rgb.to(at::kFloat);

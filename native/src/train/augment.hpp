@@ -1,6 +1,6 @@
 // Training tiles: a random window of a labelled image, resampled to the model's MPP (with
-// scale jitter), flipped, rotated by multiples of 90 degrees and colour-jittered, with its
-// nuclei moved along.
+// scale jitter), flipped, rotated by multiples of 90 degrees, colour- and stain-jittered,
+// blurred and JPEG-compressed at random, with its nuclei moved along.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +20,9 @@ struct AugmentOptions {
     bool rotations = true;
     double colour_jitter = 0.2;
     double scale_jitter = 0.1;
+    double stain_jitter = 0.0;      ///< H and E concentrations scaled by 1 +- this, shifted by +- a fifth of it (OD)
+    double blur_probability = 0.0;  ///< chance of a Gaussian blur, sigma 0.4-1.5 px (focus, scanner optics)
+    double jpeg_probability = 0.0;  ///< chance of JPEG re-encoding at quality 40-90 (compressed slides)
 };
 
 struct TrainingTile {
@@ -27,7 +30,7 @@ struct TrainingTile {
     std::vector<LabelledPoint> nuclei;  ///< tile pixels; only those inside the tile
 };
 
-/// The random flips, quarter turns and colour jitter of a training tile, in place: `rgb`
+/// The random flips, quarter turns, colour and stain jitter, blur and JPEG noise of a training tile, in place: `rgb`
 /// ([S, S, 3] uint8), its `nuclei` (tile pixels) and, when given, a per-proposal map `grid`
 /// ([G, G], any dtype) that turns with the tile (the proposal grid is symmetric under them).
 void augment_tile(at::Tensor& rgb, std::vector<LabelledPoint>& nuclei, at::Tensor* grid, const AugmentOptions& options,

@@ -55,10 +55,21 @@ nlohmann::json options_json(const TrainOptions& o) {
             {"rotations", o.rotations},
             {"colour_jitter", o.colour_jitter},
             {"scale_jitter", o.scale_jitter},
+            {"stain_jitter", o.stain_jitter},
+            {"blur_probability", o.blur_probability},
+            {"jpeg_probability", o.jpeg_probability},
+            {"ema_decay", o.ema_decay},
+            {"freeze_backbone", o.freeze_backbone},
             {"seed", o.seed},
             {"val_every", o.val_every},
             {"val_radius_um", o.val_radius_um},
             {"tune_threshold", o.tune_threshold}};
+}
+
+model::NamedTensors clone_all(const model::NamedTensors& weights) {
+    model::NamedTensors out;
+    for (const auto& [name, t] : weights) out[name] = t.clone();
+    return out;
 }
 
 /// Validation F1 of the current weights at the config's threshold.
@@ -88,6 +99,10 @@ void TrainOptions::validate() const {
     require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
     require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
     require(scale_jitter >= 0 && scale_jitter < 0.5, "scale_jitter must be in [0, 0.5)");
+    require(stain_jitter >= 0 && stain_jitter < 1, "stain_jitter must be in [0, 1)");
+    require(blur_probability >= 0 && blur_probability <= 1, "blur_probability must be in [0, 1]");
+    require(jpeg_probability >= 0 && jpeg_probability <= 1, "jpeg_probability must be in [0, 1]");
+    require(ema_decay >= 0 && ema_decay < 1, "ema_decay must be in [0, 1)");
     require(val_every >= 1, "val_every must be at least 1");
     require(val_radius_um > 0, "val_radius_um must be > 0");
 }
@@ -113,9 +128,24 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     if (!initial_weights.empty()) {
         model::load_weights(*network.net, initial_weights, "architecture '" + config.arch + "'", "head.");
     }
+    if (o.freeze_backbone && initial_weights.empty()) {
+        throw InvalidArgument("freezing the backbone needs initial weights (a pretrained or imported backbone)");
+    }
+    // The backbone's parameters are named "encoder.encoder.*" (the official code's layout).
+    auto in_backbone = [](const std::string& name) { return name.rfind("encoder.encoder", 0) == 0; };
+    std::vector<at::Tensor> trainable;
+    for (auto& p : network.net->named_parameters()) {
+        const bool train = !(o.freeze_backbone && in_backbone(p.key()));
+        p.value().set_requires_grad(train);
+        if (train) trainable.push_back(p.value());
+    }
     network.net->train();
-    torch::optim::Adam optimiser(network.net->parameters(),
-                                 torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+    if (o.freeze_backbone) {
+        for (auto& m : network.net->named_modules()) {
+            if (in_backbone(m.key())) m.value()->eval();  // its BatchNorm statistics stay the pretrained ones
+        }
+    }
+    torch::optim::Adam optimiser(trainable, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 
     train::AugmentOptions augment;
     augment.tile_px = o.tile_px;
@@ -124,6 +154,9 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     augment.rotations = o.rotations;
     augment.colour_jitter = o.colour_jitter;
     augment.scale_jitter = o.scale_jitter;
+    augment.stain_jitter = o.stain_jitter;
+    augment.blur_probability = o.blur_probability;
+    augment.jpeg_probability = o.jpeg_probability;
     train::LossWeights weights;
     weights.reg = o.reg_weight;
     weights.type = o.type_weight;
@@ -134,6 +167,25 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     const std::int64_t total_steps = per_epoch * o.epochs;
     std::vector<std::size_t> order(train.size());
     std::iota(order.begin(), order.end(), 0);
+
+    // The weights' moving average follows each step; it, not the last step, is validated and kept.
+    const model::NamedTensors live = model::weights_of(*network.net);
+    model::NamedTensors ema;
+    if (o.ema_decay > 0) ema = model::copy_weights_of(*network.net);
+    auto update_ema = [&](std::int64_t done) {
+        at::NoGradGuard no_grad;
+        // Short warm-up so that the average does not drag the random start along.
+        const double d = std::min(o.ema_decay, (1.0 + static_cast<double>(done)) / (10.0 + static_cast<double>(done)));
+        for (auto& [name, avg] : ema) {
+            const at::Tensor& now = live.at(name);
+            if (avg.is_floating_point()) {
+                avg.mul_(d).add_(now.detach(), 1.0 - d);
+            } else {
+                avg.copy_(now);
+            }
+        }
+    };
+    auto current_weights = [&] { return o.ema_decay > 0 ? clone_all(ema) : model::copy_weights_of(*network.net); };
 
     TrainResult result{Model::from_weights(config, model::copy_weights_of(*network.net)), 0, {}, {}};
     model::NamedTensors best_weights;
@@ -165,6 +217,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
             optimiser.zero_grad();
             loss.total.backward();
             optimiser.step();
+            if (o.ema_decay > 0) update_ema(step);
 
             report.loss += loss.total.item<double>();
             report.loss_type += loss.type.item<double>();
@@ -183,7 +236,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
 
         const bool last = epoch == o.epochs;
         if (!val.empty() && (epoch % o.val_every == 0 || last)) {
-            model::NamedTensors current = model::copy_weights_of(*network.net);
+            model::NamedTensors current = current_weights();
             const EvalReport r = validate(config, current, val, o, progress);
             report.validated = true;
             report.val_mean_f1 = r.mean_f1;
@@ -198,14 +251,14 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
             }
         }
         if (!o.checkpoint_dir.empty() && (report.validated || last)) {
-            model::write_model_file(o.checkpoint_dir / "last.muse", config, model::copy_weights_of(*network.net));
+            model::write_model_file(o.checkpoint_dir / "last.muse", config, current_weights());
         }
         report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         result.history.push_back(report);
         if (on_epoch) on_epoch(report);
     }
     if (best_weights.empty()) {  // no validation images: the last epoch
-        best_weights = model::copy_weights_of(*network.net);
+        best_weights = current_weights();
         result.best_epoch = o.epochs;
     }
 
