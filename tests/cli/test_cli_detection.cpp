@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <ATen/ATen.h>
 
 #include "muse/model.hpp"
 #include "support/synthetic_nuclei.hpp"
