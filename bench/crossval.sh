@@ -11,8 +11,10 @@
 # it picks only the score threshold (validation runs once, after the last epoch, so the epoch
 # count is fixed, not chosen). Then every test fold is scored with its own model and all 90 images pooled
 # (`muse eval` with K model/split pairs): per-class F1, the spread across folds and a
-# bootstrap interval over images, on the clean images, three simulated labs and a rescan at
-# 0.25 um/px. Finished folds are kept (their model files): rerunning resumes.
+# bootstrap interval over images, on the clean images, four simulated labs and a rescan at
+# 0.25 um/px; then once more with a score threshold per class chosen on each fold's inner
+# validation images (`muse thresholds --per-class`). Finished folds are kept (their model
+# files): rerunning resumes.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: crossval.sh BUILD_DIR OUT_DIR [K] [EPOCHS] -- [train options]}" && pwd)
@@ -77,19 +79,32 @@ for s in weak-h strong-e weak-h-strong-e yellow-tint; do
 done
 # shellcheck disable=SC2086
 "$muse" eval $pairs --dataset "$data" --rescale 2 --bootstrap 0 -o "$out/rescan-0.25.json" > "$out/rescan-0.25.txt" 2>&1
+# The same models with a score threshold per class, chosen on each fold's inner validation images.
+pc_pairs=""
+i=1
+while [ "$i" -le "$k" ]; do
+    if [ ! -f "$out/fold$i-pc.muse" ]; then
+        "$muse" thresholds -m "$out/fold$i.muse" --dataset "$data" --split "$out/fold$i-val.txt" --per-class \
+            -o "$out/fold$i-pc.muse" >> "$out/fold$i.log" 2>&1
+    fi
+    pc_pairs="$pc_pairs -m $out/fold$i-pc.muse --split $out/fold$i-test.txt"
+    i=$((i + 1))
+done
+# shellcheck disable=SC2086
+"$muse" eval $pc_pairs --dataset "$data" -o "$out/clean-per-class.json" > "$out/clean-per-class.txt" 2>&1
 tail -n 12 "$out/clean.txt"
 python3 - "$out" <<'PY' | tee "$out/summary.txt"
 import json, sys
 out = sys.argv[1]
 clean = None
 print(f"{'images':<18} {'Lymph':>8} {'Tumor':>8} {'Stroma':>8} {'mean':>8} {'drop':>6}")
-for s in ["clean", "weak-h", "strong-e", "weak-h-strong-e", "yellow-tint", "rescan-0.25"]:
+for s in ["clean", "weak-h", "strong-e", "weak-h-strong-e", "yellow-tint", "rescan-0.25", "clean-per-class"]:
     r = json.load(open(f"{out}/{s}.json"))
     f = [c["f1"] * 100 for c in r["classes"]]
     m = r["mean_f1"] * 100
     clean = m if clean is None else clean
     extra = ""
-    if s == "clean":
+    if s.startswith("clean"):
         extra = f"  folds {r['fold_mean_f1'] * 100:.2f} +- {r['fold_sd_f1'] * 100:.2f}"
         if "bootstrap" in r:
             extra += f", 95% CI {r['bootstrap']['low'] * 100:.2f}-{r['bootstrap']['high'] * 100:.2f}"

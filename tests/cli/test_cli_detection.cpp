@@ -139,6 +139,21 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_HAS(out, "give one --split per --model");
     EXPECT_EQ(test::run_muse("eval -m " + m + " --dataset " + data + " --split val.txt --stain purple", &out), 1);
     EXPECT_HAS(out, "unknown stain change 'purple'");
+
+    // Thresholds chosen on labelled images: the model is rewritten with them, weights unchanged.
+    ASSERT_EQ(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split train.txt --per-class -o " +
+                                 shell_quote((work / "t.muse").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "score threshold 0.");
+    EXPECT_HAS(out, "(optimistic)");
+    const Model tuned = Model::load(work / "t.muse"), base = Model::load(work / "m.muse");
+    for (const auto& [name, t] : base.state_dict()) EXPECT_TRUE(at::equal(t, tuned.state_dict().at(name))) << name;
+    const auto provenance = nlohmann::json::parse(tuned.config().provenance_json);
+    EXPECT_EQ(provenance["thresholds"]["images"], 5);
+    EXPECT_NE(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split val.txt", &out), 0);
+    EXPECT_HAS(out, "--output is required");
 }
 
 TEST_F(CliDetection, TrainsDecoderAndHeadsOnAFrozenImportedBackbone) {

@@ -33,6 +33,26 @@ TEST(Decode, ThresholdPicksTheBestNucleusClassAndIgnoresBackground) {
     EXPECT_TRUE(decode_proposals(points, probs, 0.65, 3.0).empty());
 }
 
+TEST(Decode, PerClassThresholdsApplyToTheBestClass) {
+    // Proposal 0: class 0 at 0.6; proposal 1: class 1 at 0.6, far apart.
+    const at::Tensor points = at::tensor({5.f, 6.f, 50.f, 60.f}).view({2, 2});
+    const at::Tensor probs = at::tensor({0.6f, 0.2f, 0.2f, 0.2f, 0.6f, 0.2f}).view({2, 3});
+    const auto d = decode_proposals(points, probs, ScoreThresholds(0.5, {0.7, 0.55}), 3.0);
+    ASSERT_EQ(d.size(), 1u) << "class 0 needs 0.7, class 1 only 0.55";
+    EXPECT_EQ(d[0].class_index, 1);
+    EXPECT_EQ(decode_proposals(points, probs, ScoreThresholds(0.5, {0.55, 0.7}), 3.0).front().class_index, 0);
+    EXPECT_EQ(decode_proposals(points, probs, 0.5, 3.0).size(), 2u);
+    // A user's single threshold overrides the model's per-class ones.
+    DetectionConfig config;
+    config.score_threshold = 0.4;
+    config.class_score_thresholds = {0.7, 0.55};
+    EXPECT_EQ(thresholds_for(config, 0.0).of(0), 0.7);
+    EXPECT_EQ(thresholds_for(config, 0.0).of(1), 0.55);
+    EXPECT_EQ(thresholds_for(config, 0.3).of(0), 0.3);
+    EXPECT_EQ(thresholds_for(config, 0.3).of(1), 0.3);
+    EXPECT_EQ(config.threshold_of(1), 0.55);
+}
+
 TEST(Decode, KeepsOnlyLocalMaximaWithinTheRadius) {
     // A chain a - b - c, 5 px apart: b suppresses both neighbours only if it ranks higher.
     std::vector<Detection> chain = {at(0, 0, 0.9f), at(5, 0, 0.8f), at(10, 0, 0.7f), at(30, 0, 0.6f)};

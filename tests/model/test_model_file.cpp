@@ -21,6 +21,7 @@ ModelConfig config_with_classes() {
     c.mpp = 0.25;
     c.classes = {{"Lymphocyte", {255, 0, 0}}, {"Tumor", {0, 200, 0}}, {"Stroma", {10, 20, 255}}};
     c.provenance_json = R"({"source":"test","seed":5})";
+    c.detection.class_score_thresholds = {0.35, 0.5, 0.6};
     return c;
 }
 
@@ -46,6 +47,7 @@ TEST(ModelFile, RoundTripIsBitExact) {
     EXPECT_EQ(cb.classes[2].name, "Stroma");
     EXPECT_EQ(cb.classes[2].color, (std::array<std::uint8_t, 3>{10, 20, 255}));
     EXPECT_EQ(cb.provenance_json, R"({"seed":5,"source":"test"})");
+    EXPECT_EQ(cb.detection.class_score_thresholds, (std::vector<double>{0.35, 0.5, 0.6}));
 
     at::Tensor tile = at::randint(0, 256, {1, 64, 64, 3}, at::kByte);
     EXPECT_TRUE(at::equal(a.forward(tile).dense_map, b.forward(tile).dense_map));
@@ -108,6 +110,11 @@ TEST_F(ModelFileBadInput, ConfigProblemsAreNamed) {
         {R"({"format":"muse-model","format_version":1,"arch":"vit_small","img_size":224})", "field missing"},
         {R"({"format":"something-else"})", "does not declare"},
         {"{not json", "not valid JSON"},
+        {R"({"format":"muse-model","format_version":1,"arch":"r50_w16","img_size":256,"mpp":0.5,)"
+         R"("normalization":{"mean":[0,0,0],"std":[1,1,1]},"classes":[{"name":"A","color":[1,2,3]}],)"
+         R"("detection":{"proposal_stride_px":8,"head_hidden":64,"score_threshold":0.5,"merge_radius_um":3,)"
+         R"("class_score_thresholds":[0.4,0.5]}})",
+         "class_score_thresholds has 2 values for 1 classes"},
     };
     for (const auto& [json, expected] : cases) {
         io::write_safetensors((dir / "c.muse").string(), {{"w", "F32", {2}, v, sizeof v}}, {{"muse.config", json}});

@@ -68,6 +68,15 @@ void print_model(const std::string& path) {
         std::snprintf(buf, sizeof buf, "proposals every %d px, heads %d wide, score >= %.2f, merge radius %.3g um",
                       d.proposal_stride_px, d.head_hidden, d.score_threshold, d.merge_radius_um);
         print_row("detection", buf);
+        if (!d.class_score_thresholds.empty()) {
+            std::string per_class;
+            for (std::size_t i = 0; i < c.classes.size(); ++i) {
+                std::snprintf(buf, sizeof buf, "%s%s >= %.2f", i ? ", " : "", c.classes[i].name.c_str(),
+                              d.class_score_thresholds[i]);
+                per_class += buf;
+            }
+            print_row("per-class scores", per_class);
+        }
     }
     print_row("provenance", c.provenance_json);
 }

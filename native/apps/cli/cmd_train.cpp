@@ -59,6 +59,8 @@ Command add_train_command(CLI::App& app) {
     cmd->add_option("--ema", o->train.ema_decay,
                     "Keep a moving average of the weights with this decay (e.g. 0.999; 0 = off) and use it")
         ->capture_default_str();
+    cmd->add_flag("--class-thresholds", o->train.class_thresholds,
+                  "Choose a score threshold per class on the validation images (kept only if it scores better)");
     cmd->add_option("--seed", o->train.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_option("--val-every", o->train.val_every, "Epochs between validations")->capture_default_str();
     cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Write best.muse and last.muse here as training goes");

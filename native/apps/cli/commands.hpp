@@ -29,6 +29,7 @@ Command add_info_command(CLI::App& app);
 Command add_features_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_thresholds_command(CLI::App& app);
 Command add_detect_command(CLI::App& app);
 Command add_finetune_command(CLI::App& app);
 Command add_pseudolabel_command(CLI::App& app);

@@ -24,6 +24,7 @@ constexpr muse::cli::AddCommand kCommands[] = {
     muse::cli::add_features_command,
     muse::cli::add_train_command,
     muse::cli::add_eval_command,
+    muse::cli::add_thresholds_command,
 };
 
 void log_to_stderr(muse::LogLevel level, const std::string& text) {

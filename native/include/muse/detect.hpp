@@ -26,7 +26,7 @@ namespace muse {
 class Model;
 
 struct DetectOptions {
-    double score_threshold = 0.0;  ///< 0 = the model's (detection.score_threshold)
+    double score_threshold = 0.0;  ///< 0 = the model's (its per-class thresholds if it has them); > 0: this one for every class
     double merge_radius_um = 0.0;  ///< 0 = the model's (detection.merge_radius_um)
 
     void validate() const;  ///< throws InvalidArgument naming the bad field

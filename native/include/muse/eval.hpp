@@ -128,6 +128,20 @@ EvalReport evaluate(const std::vector<EvalImage>& images, const std::vector<std:
 EvalReport evaluate_model(const Model& model, const std::vector<LabelledImage>& images, const EvalOptions& options,
                           const DetectOptions& detect = {}, const Progress& progress = Progress());
 
+/// Decoding thresholds chosen on labelled images (they are a decoding setting, not weights).
+struct ThresholdChoice {
+    double score_threshold = 0.5;               ///< best single threshold, 0.20..0.85 in steps of 0.05
+    std::vector<double> class_score_thresholds; ///< per class, when asked for and better as a whole
+    EvalReport report;                          ///< on the images, at the chosen thresholds
+};
+
+/// Sweeps the score threshold over `images` (one forward pass each) and returns the one with
+/// the best mean F1; with `per_class`, also each class's best threshold for its own F1, kept
+/// only if the combination scores at least as well as the single threshold on these images.
+/// Choosing on images and reporting on the same images is optimistic: report held-out images.
+ThresholdChoice choose_score_thresholds(const Model& model, const std::vector<LabelledImage>& images, bool per_class,
+                                        const EvalOptions& options, const Progress& progress = Progress());
+
 /// The report as a JSON object (fractions in [0, 1]).
 std::string eval_report_json(const EvalReport& report);
 

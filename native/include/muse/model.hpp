@@ -34,7 +34,16 @@ struct DetectionConfig {
     int proposal_stride_px = 8;     ///< proposals at the centres of stride x stride cells (4, 8, 16 or 32)
     int head_hidden = 256;          ///< width of the H_reg and H_type MLPs
     double score_threshold = 0.5;   ///< keep nuclei whose best class probability reaches this
+    /// Empty: score_threshold for every class. Otherwise one per class (same order): a nucleus
+    /// whose best class is c is kept when its probability reaches class_score_thresholds[c]
+    /// (chosen on validation images where one class needs more certainty than another).
+    std::vector<double> class_score_thresholds;
     double merge_radius_um = 3.0;   ///< of two nuclei closer than this, the less likely is dropped
+
+    /// The threshold of class `c`.
+    double threshold_of(int c) const {
+        return class_score_thresholds.empty() ? score_threshold : class_score_thresholds[static_cast<std::size_t>(c)];
+    }
 
     void validate() const;  ///< throws InvalidArgument naming the bad field
 };

@@ -59,6 +59,7 @@ struct TrainOptions {
     int val_every = 5;              ///< epochs between validations (and checkpoints); the last always
     double val_radius_um = 3.0;     ///< matching radius of the validation F1
     bool tune_threshold = true;     ///< pick the best score threshold on the validation images
+    bool class_thresholds = false;  ///< ... and one per class (muse::choose_score_thresholds)
     std::filesystem::path checkpoint_dir;  ///< when set: best.muse and last.muse, written atomically
 
     void validate() const;  ///< throws InvalidArgument naming the bad field

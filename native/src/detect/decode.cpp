@@ -52,7 +52,12 @@ std::vector<Detection> suppress_duplicates(std::vector<Detection> candidates, do
     return kept;
 }
 
-std::vector<Detection> candidates_of(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
+ScoreThresholds thresholds_for(const DetectionConfig& d, double override_threshold) {
+    if (override_threshold > 0) return ScoreThresholds(override_threshold);
+    return ScoreThresholds(d.score_threshold, d.class_score_thresholds);
+}
+
+std::vector<Detection> candidates_of(const at::Tensor& points, const at::Tensor& probs, const ScoreThresholds& score_threshold,
                                      int tile_px, int stride_px, int core_margin_px) {
     const at::Tensor pts = points.to(at::kFloat).contiguous();
     const at::Tensor pr = probs.to(at::kFloat).contiguous();
@@ -74,7 +79,7 @@ std::vector<Detection> candidates_of(const at::Tensor& points, const at::Tensor&
         for (int c = 1; c < k; ++c) {
             if (row[c] > row[best]) best = c;
         }
-        if (row[best] < score_threshold) continue;
+        if (row[best] < score_threshold.of(best)) continue;
         Detection d;
         d.x = p[2 * i];
         d.y = p[2 * i + 1];
@@ -86,7 +91,7 @@ std::vector<Detection> candidates_of(const at::Tensor& points, const at::Tensor&
     return candidates;
 }
 
-std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tensor& probs, double score_threshold,
+std::vector<Detection> decode_proposals(const at::Tensor& points, const at::Tensor& probs, const ScoreThresholds& score_threshold,
                                         double radius_px) {
     return suppress_duplicates(candidates_of(points, probs, score_threshold), radius_px);
 }

@@ -44,7 +44,7 @@ ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp) {
     return pass;
 }
 
-std::vector<Detection> detections_of(const ImagePass& pass, double score_threshold, double merge_radius_um,
+std::vector<Detection> detections_of(const ImagePass& pass, const ScoreThresholds& score_threshold, double merge_radius_um,
                                      double model_mpp) {
     std::vector<Detection> all = decode_proposals(pass.proposals.points[0], pass.proposals.probs[0], score_threshold,
                                                   merge_radius_um / model_mpp);
@@ -92,7 +92,7 @@ std::vector<Detection> detect_image(const Model& model, const RgbImage& image, d
     options.validate();
     const DetectionConfig& d = model.config().detection;
     const detect::ImagePass pass = detect::run_on_image(model, image, mpp);
-    return detect::detections_of(pass, options.score_threshold > 0 ? options.score_threshold : d.score_threshold,
+    return detect::detections_of(pass, detect::thresholds_for(d, options.score_threshold),
                                  options.merge_radius_um > 0 ? options.merge_radius_um : d.merge_radius_um,
                                  model.config().mpp);
 }

@@ -10,6 +10,7 @@
 #include "muse/geometry.hpp"
 #include "muse/image.hpp"
 #include "muse/model.hpp"
+#include "detect/decode.hpp"
 
 namespace muse::detect {
 
@@ -27,7 +28,7 @@ ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp);
 
 /// Detections of the pass in image pixels (threshold, then duplicate suppression within
 /// `merge_radius_um`), dropping any that lie in the padding.
-std::vector<Detection> detections_of(const ImagePass& pass, double score_threshold, double merge_radius_um,
+std::vector<Detection> detections_of(const ImagePass& pass, const ScoreThresholds& score_threshold, double merge_radius_um,
                                      double model_mpp);
 
 /// The class (argmax over the nucleus classes) that H_type gives at each of `points` (image

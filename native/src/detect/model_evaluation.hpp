@@ -5,12 +5,13 @@
 
 #include "muse/eval.hpp"
 #include "muse/model.hpp"
+#include "detect/decode.hpp"
 
 namespace muse::detect {
 
 /// One EvalReport per threshold in `thresholds`, from a single forward pass per image.
 std::vector<EvalReport> evaluate_at_thresholds(const Model& model, const std::vector<LabelledImage>& images,
-                                               const std::vector<double>& thresholds, double merge_radius_um,
+                                               const std::vector<ScoreThresholds>& thresholds, double merge_radius_um,
                                                const EvalOptions& options, const Progress& progress);
 
 }  // namespace muse::detect

@@ -125,7 +125,7 @@ SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, co
     SlideDetectSummary summary;
     summary.slide_mpp = slide_mpp(slide, options.mpp);
     const int stride = config.detection.proposal_stride_px;
-    const double threshold = options.decode.score_threshold > 0 ? options.decode.score_threshold : config.detection.score_threshold;
+    const detect::ScoreThresholds threshold = detect::thresholds_for(config.detection, options.decode.score_threshold);
     const double radius_um = options.decode.merge_radius_um > 0 ? options.decode.merge_radius_um : config.detection.merge_radius_um;
 
     detect::TilePlanOptions po;

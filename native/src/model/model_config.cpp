@@ -20,6 +20,11 @@ void DetectionConfig::validate() const {
     if (!(score_threshold > 0.0 && score_threshold < 1.0)) {
         throw InvalidArgument("detection.score_threshold must be in (0, 1), got " + std::to_string(score_threshold));
     }
+    for (double t : class_score_thresholds) {
+        if (!(t > 0.0 && t < 1.0)) {
+            throw InvalidArgument("detection.class_score_thresholds must be in (0, 1), got " + std::to_string(t));
+        }
+    }
     if (!(merge_radius_um > 0.0) || !std::isfinite(merge_radius_um)) {
         throw InvalidArgument("detection.merge_radius_um must be a positive number of micrometres, got " +
                               std::to_string(merge_radius_um));
@@ -44,6 +49,12 @@ void ModelConfig::validate() const {
         }
     }
     if (has_heads()) detection.validate();
+    if (has_heads() && !detection.class_score_thresholds.empty() &&
+        detection.class_score_thresholds.size() != classes.size()) {
+        throw InvalidArgument("detection.class_score_thresholds has " +
+                              std::to_string(detection.class_score_thresholds.size()) + " values for " +
+                              std::to_string(classes.size()) + " classes");
+    }
     if (!nlohmann::json::accept(provenance_json) || !nlohmann::json::parse(provenance_json).is_object()) {
         throw InvalidArgument("provenance must be a JSON object");
     }
@@ -68,6 +79,9 @@ std::string config_to_json(const ModelConfig& c) {
                       {"head_hidden", c.detection.head_hidden},
                       {"score_threshold", c.detection.score_threshold},
                       {"merge_radius_um", c.detection.merge_radius_um}};
+    if (!c.detection.class_score_thresholds.empty()) {
+        j["detection"]["class_score_thresholds"] = c.detection.class_score_thresholds;
+    }
     j["provenance"] = nlohmann::json::parse(c.provenance_json);
     return j.dump(2);
 }
@@ -105,6 +119,9 @@ ModelConfig config_from_json(const std::string& json, const std::string& source)
             c.detection.head_hidden = d.at("head_hidden").get<int>();
             c.detection.score_threshold = d.at("score_threshold").get<double>();
             c.detection.merge_radius_um = d.at("merge_radius_um").get<double>();
+            if (d.contains("class_score_thresholds")) {
+                c.detection.class_score_thresholds = d.at("class_score_thresholds").get<std::vector<double>>();
+            }
         }
         c.provenance_json = j.value("provenance", nlohmann::json::object()).dump();
     } catch (const nlohmann::json::exception& e) {

@@ -162,6 +162,9 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     }
     ModelConfig config = base_config;
     config.classes = classes;
+    if (!config.detection.class_score_thresholds.empty()) {  // a new class decodes at the overall threshold
+        config.detection.class_score_thresholds.resize(classes.size(), config.detection.score_threshold);
+    }
     const int stride = config.detection.proposal_stride_px;
 
     FinetuneResult result{base, {}, 0, 0, 0, 0.0};

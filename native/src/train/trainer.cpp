@@ -63,7 +63,8 @@ nlohmann::json options_json(const TrainOptions& o) {
             {"seed", o.seed},
             {"val_every", o.val_every},
             {"val_radius_um", o.val_radius_um},
-            {"tune_threshold", o.tune_threshold}};
+            {"tune_threshold", o.tune_threshold},
+            {"class_thresholds", o.class_thresholds}};
 }
 
 model::NamedTensors clone_all(const model::NamedTensors& weights) {
@@ -263,20 +264,14 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     }
 
     if (o.tune_threshold && !val.empty()) {
-        // The score threshold is a decoding setting: choose it on the validation images.
-        std::vector<double> thresholds;
-        for (int t = 30; t <= 80; t += 5) thresholds.push_back(t / 100.0);
+        // The score thresholds are a decoding setting: choose them on the validation images.
         EvalOptions eval;
         eval.radius_um = o.val_radius_um;
-        const Model best = Model::from_weights(config, best_weights);
-        const std::vector<EvalReport> reports = detect::evaluate_at_thresholds(
-            best, val, thresholds, config.detection.merge_radius_um, eval, progress.silent());
-        std::size_t pick = 0;
-        for (std::size_t i = 1; i < reports.size(); ++i) {
-            if (reports[i].mean_f1 > reports[pick].mean_f1) pick = i;
-        }
-        config.detection.score_threshold = thresholds[pick];
-        result.best_val = reports[pick];
+        const ThresholdChoice choice = choose_score_thresholds(Model::from_weights(config, best_weights), val,
+                                                               o.class_thresholds, eval, progress.silent());
+        config.detection.score_threshold = choice.score_threshold;
+        config.detection.class_score_thresholds = choice.class_score_thresholds;
+        result.best_val = choice.report;
     }
 
     nlohmann::json provenance = nlohmann::json::parse(config.provenance_json);
@@ -288,6 +283,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
                                                                           : "given (backbone and/or heads)"},
                               {"best_epoch", result.best_epoch},
                               {"score_threshold", config.detection.score_threshold},
+                              {"class_score_thresholds", config.detection.class_score_thresholds},
                               {"seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
     if (!val.empty()) {
         provenance["training"]["val_mean_f1"] = result.best_val.mean_f1;
