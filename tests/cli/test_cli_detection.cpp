@@ -126,7 +126,7 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_EQ(cv["folds"].size(), 2u);
     EXPECT_LE(cv["bootstrap"]["low"].get<double>(), cv["bootstrap"]["high"].get<double>());
     ASSERT_EQ(test::run_muse("eval -m " + m + " --split val.txt --dataset " + data +
-                                 " --matching hungarian --stain weak-h-strong-e --rescale 2 --bootstrap 0 -o " +
+                                 " --matching hungarian --stain weak-h-strong-e --rescale 2 --bootstrap 0 --tta -o " +
                                  shell_quote((work / "shift.json").string()),
                              &out),
               0)
@@ -135,6 +135,7 @@ TEST_F(CliDetection, TrainEvalDetect) {
     const auto shift = nlohmann::json::parse(test::read_file(work / "shift.json"));
     EXPECT_EQ(shift["simulated"]["stain"], "weak-h-strong-e");
     EXPECT_EQ(shift["matching"], "hungarian");
+    EXPECT_EQ(shift["tta"], true);
     EXPECT_EQ(test::run_muse("eval -m " + m + " -m " + m + " --split val.txt --dataset " + data, &out), 1);
     EXPECT_HAS(out, "give one --split per --model");
     EXPECT_EQ(test::run_muse("eval -m " + m + " --dataset " + data + " --split val.txt --stain purple", &out), 1);

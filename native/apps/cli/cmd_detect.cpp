@@ -85,6 +85,8 @@ Command add_detect_command(CLI::App& app) {
     cmd->add_option("--overlap-um", o->detect.overlap_um, "Context margin on each tile side, um")->capture_default_str();
     cmd->add_option("--readers", o->detect.reader_threads, "Threads reading tiles ahead of the model")->capture_default_str();
     cmd->add_option("--score-threshold", o->detect.decode.score_threshold, "Keep nuclei at least this likely (default: the model's)");
+    cmd->add_flag("--tta", o->detect.decode.tta,
+                  "Average the model over each tile and its three mirror images (about 4x slower; docs/detection.md)");
     cmd->add_option("--merge-radius-um", o->detect.decode.merge_radius_um, "Duplicate suppression radius (default: the model's)");
     cmd->add_flag("--no-tissue-mask", [o](std::int64_t) { o->detect.tissue_mask = false; }, "Also process tiles without tissue");
     cmd->add_option("--format", o->format, "geojson or csv (default: from the output's extension)")

@@ -62,6 +62,7 @@ Command add_eval_command(CLI::App& app) {
         ->check(CLI::IsMember({"greedy", "hungarian"}))
         ->capture_default_str();
     cmd->add_option("--score-threshold", o->detect.score_threshold, "Detection threshold (default: the model's)");
+    cmd->add_flag("--tta", o->detect.tta, "Average the model over each image and its three mirror images (4x slower)");
     cmd->add_option("--merge-radius-um", o->detect.merge_radius_um, "Duplicate suppression radius (default: the model's)");
     cmd->add_flag("--per-image", o->per_image, "Also print one line per image, worst first");
     cmd->add_option("--bootstrap", o->bootstrap,
@@ -139,6 +140,7 @@ Command add_eval_command(CLI::App& app) {
         if (o->stain != "none" || o->rescale != 1.0) {
             extra["simulated"] = {{"stain", o->stain}, {"rescale", o->rescale}};
         }
+        extra["tta"] = o->detect.tta;
         if (!o->output.empty()) {
             nlohmann::json j = nlohmann::json::parse(eval_report_json(r));
             j.update(extra);

@@ -28,6 +28,9 @@ class Model;
 struct DetectOptions {
     double score_threshold = 0.0;  ///< 0 = the model's (its per-class thresholds if it has them); > 0: this one for every class
     double merge_radius_um = 0.0;  ///< 0 = the model's (detection.merge_radius_um)
+    /// Test-time augmentation: average the model's output over each tile and its horizontal,
+    /// vertical and double flips (4 forward passes: about 4x the time).
+    bool tta = false;
 
     void validate() const;  ///< throws InvalidArgument naming the bad field
 };

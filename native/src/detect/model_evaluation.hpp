@@ -12,6 +12,7 @@ namespace muse::detect {
 /// One EvalReport per threshold in `thresholds`, from a single forward pass per image.
 std::vector<EvalReport> evaluate_at_thresholds(const Model& model, const std::vector<LabelledImage>& images,
                                                const std::vector<ScoreThresholds>& thresholds, double merge_radius_um,
-                                               const EvalOptions& options, const Progress& progress);
+                                               const EvalOptions& options, const Progress& progress,
+                                               bool tta = false);
 
 }  // namespace muse::detect

@@ -13,6 +13,7 @@
 #include <ATen/ATen.h>
 
 #include "detect/decode.hpp"
+#include "detect/flip_averaging.hpp"
 #include "detect/seam_merge.hpp"
 #include "detect/tile_plan.hpp"
 #include "muse/detect.hpp"
@@ -220,7 +221,7 @@ SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, co
             for (std::size_t i = 0; i < good.size(); ++i) {
                 std::memcpy(tiles[static_cast<std::int64_t>(i)].data_ptr(), good[i].pixels.pixels.data(), good[i].pixels.pixels.size());
             }
-            const Proposals p = model.predict(tiles);
+            const Proposals p = detect::predict_tiles(model, tiles, options.decode.tta);
             for (std::size_t i = 0; i < good.size(); ++i) {
                 const detect::PlannedTile& t = plan.tiles[good[i].index];
                 std::vector<Detection> owned;
