@@ -56,8 +56,17 @@ LabelledImage synthetic_nuclei_image(int width, int height, int nuclei, std::uin
 namespace muse::test {
 
 Model synthetic_detector() {
+    const std::filesystem::path fixture = std::filesystem::path(MUSE_TEST_FIXTURES_DIR) / "synthetic-detector.muse";
+    if (std::filesystem::exists(fixture)) return Model::load(fixture);
     const std::filesystem::path cache = std::filesystem::path(MUSE_TEST_CACHE_DIR) / "synthetic-detector-v2.muse";
     if (std::filesystem::exists(cache)) return Model::load(cache);
+    const Model m = train_synthetic_detector();
+    std::filesystem::create_directories(cache.parent_path());
+    m.save(cache);  // atomic: concurrent test processes may both train, one file wins whole
+    return m;
+}
+
+Model train_synthetic_detector() {
     ModelConfig c;
     c.arch = "r50_w16";
     c.img_size = 96;
@@ -67,17 +76,14 @@ Model synthetic_detector() {
     for (int i = 0; i < 8; ++i) train.push_back(synthetic_nuclei_image(128, 128, 14, 100 + i));
     for (int i = 0; i < 2; ++i) val.push_back(synthetic_nuclei_image(128, 128, 14, 900 + i));
     TrainOptions o;
-    o.epochs = 30;
+    o.epochs = 80;
     o.batch = 4;
     o.tile_px = 96;
     o.lr = 2e-3;
     o.lr_min = 2e-4;
-    o.val_every = 30;
+    o.val_every = 80;
     o.scale_jitter = 0.15;
-    const TrainResult r = train_detector(c, {}, train, val, o);
-    std::filesystem::create_directories(cache.parent_path());
-    r.model.save(cache);  // atomic: concurrent test processes may both train, one file wins whole
-    return r.model;
+    return train_detector(c, {}, train, val, o).model;
 }
 
 }  // namespace muse::test

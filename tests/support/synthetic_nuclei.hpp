@@ -25,8 +25,15 @@ std::vector<ClassInfo> synthetic_classes();
 namespace muse::test {
 
 /// A small detector (r50_w16) trained on synthetic_nuclei_image data until it finds those
-/// nuclei reliably; trained once and kept in the build tree's test cache (about 20 s), so
-/// that every test process can load it.
+/// nuclei reliably. Loaded from the committed fixture tests/fixtures/synthetic-detector.muse:
+/// training gives different weights on different CPUs (their float32 kernels round in another
+/// order and training amplifies it), and tests such as tiled-versus-whole agreement depend on
+/// how confident those weights are, so every machine must test the same weights. Without the
+/// fixture it is trained (train_synthetic_detector) and kept in the build tree's test cache.
 Model synthetic_detector();
+
+/// The recipe of that detector (about 20 s on 2 cores); muse_make_test_detector writes the
+/// fixture with it (tests/fixtures/README.md).
+Model train_synthetic_detector();
 
 }  // namespace muse::test
