@@ -155,6 +155,30 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_EQ(provenance["thresholds"]["images"], 5);
     EXPECT_NE(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split val.txt", &out), 0);
     EXPECT_HAS(out, "--output is required");
+
+    // Label-free adaptation from unlabelled images of a "lab", and scoring with it.
+    ASSERT_EQ(test::run_muse("adapt -m " + m + " --slide " + slide + " --slide " +
+                                 shell_quote((*dir_ / "data" / "images" / "img1.png").string()) +
+                                 " --mpp 0.5 --tiles 4 --tile-px 64 -o " + shell_quote((work / "a.muse").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "BatchNorm statistics of");
+    EXPECT_HAS(out, "from 4 tiles of 2 slide(s)");
+    EXPECT_TRUE(std::filesystem::exists(work / "a.muse"));
+    ASSERT_EQ(test::run_muse("eval -m " + m + " --split val.txt --dataset " + data +
+                                 " --stain weak-h --adapt --adapt-weight 0.5 --bootstrap 0 -o " +
+                                 shell_quote((work / "adapted.json").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_EQ(nlohmann::json::parse(test::read_file(work / "adapted.json"))["adapted"], 0.5);
+    EXPECT_NE(test::run_muse("adapt -m " + m + " --slide " + slide + " --mpp 0.5 --batch 1 -o " +
+                                 shell_quote((work / "b.muse").string()),
+                             &out),
+              0);
+    EXPECT_HAS(out, "batch must be in 2..64");
+    EXPECT_FALSE(std::filesystem::exists(work / "b.muse"));
 }
 
 TEST_F(CliDetection, TrainsDecoderAndHeadsOnAFrozenImportedBackbone) {

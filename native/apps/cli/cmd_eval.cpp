@@ -8,6 +8,7 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "muse/adapt.hpp"
 #include "muse/errors.hpp"
 #include "muse/eval.hpp"
 #include "muse/files.hpp"
@@ -38,7 +39,8 @@ Command add_eval_command(CLI::App& app) {
         std::vector<std::string> models, splits{"split_val.txt"};
         std::string dataset, output, matching = "greedy", stain = "none";
         double mpp = 0.5, rescale = 1.0;
-        bool per_image = false;
+        bool per_image = false, adapt = false;
+        AdaptOptions adaptation;
         int bootstrap = 2000;
         EvalOptions eval;
         DetectOptions detect;
@@ -62,6 +64,10 @@ Command add_eval_command(CLI::App& app) {
         ->check(CLI::IsMember({"greedy", "hungarian"}))
         ->capture_default_str();
     cmd->add_option("--score-threshold", o->detect.score_threshold, "Detection threshold (default: the model's)");
+    cmd->add_flag("--adapt", o->adapt,
+                  "First adapt each model's BatchNorm statistics to the images it scores (muse adapt; label-free)");
+    cmd->add_option("--adapt-weight", o->adaptation.weight, "With --adapt: share of the images' statistics (muse adapt --weight)")
+        ->capture_default_str();
     cmd->add_flag("--tta", o->detect.tta, "Average the model over each image and its three mirror images (4x slower)");
     cmd->add_option("--merge-radius-um", o->detect.merge_radius_um, "Duplicate suppression radius (default: the model's)");
     cmd->add_flag("--per-image", o->per_image, "Also print one line per image, worst first");
@@ -102,9 +108,14 @@ Command add_eval_command(CLI::App& app) {
         std::vector<EvalReport> folds;
         InterruptibleProgress progress(nullptr);
         for (std::size_t f = 0; f < o->models.size(); ++f) {
-            const Model model = Model::load(o->models[f]);
+            Model model = Model::load(o->models[f]);
             auto images = read_brca_m2c(o->dataset, o->splits[f], o->mpp);
             simulate(images, o->stain, o->rescale);
+            if (o->adapt) {  // the images' pixels only, never their labels
+                std::vector<AdaptSlide> slides;
+                for (const auto& img : images) slides.push_back({image_slide(img.image, img.mpp, img.name), 0.0});
+                model = adapt_batchnorm(model, slides, o->adaptation, progress.get()).model;
+            }
             folds.push_back(evaluate_model(model, images, o->eval, o->detect, progress.get()));
             if (o->models.size() > 1) {
                 status("fold " + std::to_string(f + 1) + " (" + o->splits[f] + ", " + std::to_string(images.size()) +
@@ -141,6 +152,7 @@ Command add_eval_command(CLI::App& app) {
             extra["simulated"] = {{"stain", o->stain}, {"rescale", o->rescale}};
         }
         extra["tta"] = o->detect.tta;
+        extra["adapted"] = o->adapt ? nlohmann::json(o->adaptation.weight) : nlohmann::json(false);
         if (!o->output.empty()) {
             nlohmann::json j = nlohmann::json::parse(eval_report_json(r));
             j.update(extra);

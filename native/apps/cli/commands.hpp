@@ -32,6 +32,7 @@ Command add_eval_command(CLI::App& app);
 Command add_thresholds_command(CLI::App& app);
 Command add_detect_command(CLI::App& app);
 Command add_finetune_command(CLI::App& app);
+Command add_adapt_command(CLI::App& app);
 Command add_pseudolabel_command(CLI::App& app);
 Command add_render_command(CLI::App& app);
 

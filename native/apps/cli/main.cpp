@@ -17,6 +17,7 @@ namespace {
 constexpr muse::cli::AddCommand kCommands[] = {
     muse::cli::add_detect_command,
     muse::cli::add_finetune_command,
+    muse::cli::add_adapt_command,
     muse::cli::add_pseudolabel_command,
     muse::cli::add_render_command,
     muse::cli::add_import_command,

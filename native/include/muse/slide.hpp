@@ -54,6 +54,9 @@ private:
 /// (neither OpenSlide nor the image decoders know the file), naming it.
 std::unique_ptr<SlideSource> open_slide(const std::filesystem::path& path);
 
+/// An image already in memory as a one-level slide of `mpp` um/px; `name` stands for it in messages.
+std::unique_ptr<SlideSource> image_slide(RgbImage image, double mpp, const std::string& name);
+
 /// Reads `width` x `height` RGB pixels of `level` whose top-left corner is (x, y) in level-0
 /// pixels (the contract of SlideSource::read_region). Called from several threads at once.
 using RegionReader = std::function<RgbImage(int level, std::int64_t x, std::int64_t y, int width, int height)>;

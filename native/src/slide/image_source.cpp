@@ -56,3 +56,11 @@ std::unique_ptr<SlideSource> image_source(RgbImage image, double mpp, const std:
 }
 
 }  // namespace muse::slide
+
+namespace muse {
+
+std::unique_ptr<SlideSource> image_slide(RgbImage image, double mpp, const std::string& name) {
+    return slide::image_source(std::move(image), mpp, name);
+}
+
+}  // namespace muse

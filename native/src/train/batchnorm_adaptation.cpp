@@ -1,0 +1,142 @@
+// BatchNorm statistics re-estimated on unlabelled tiles (muse/adapt.hpp).
+#include "muse/adapt.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/modules/batchnorm.h>
+
+#include "detect/tile_plan.hpp"
+#include "model/network.hpp"
+#include "model/weights.hpp"
+#include "muse/errors.hpp"
+#include "muse/version.hpp"
+#include "slide/tissue_mask.hpp"
+
+namespace muse {
+
+void AdaptOptions::validate() const {
+    if (tiles < 1 || tiles > 100000) throw InvalidArgument("tiles must be in 1..100000, got " + std::to_string(tiles));
+    if (tile_px < 64 || tile_px % 32 != 0 || tile_px > 2048) {
+        throw InvalidArgument("tile_px must be a multiple of 32 in 64..2048, got " + std::to_string(tile_px));
+    }
+    if (batch < 2 || batch > 64) {
+        throw InvalidArgument("batch must be in 2..64 (BatchNorm needs more than one tile), got " + std::to_string(batch));
+    }
+    if (!(weight > 0.0 && weight <= 1.0)) throw InvalidArgument("weight must be in (0, 1], got " + std::to_string(weight));
+}
+
+namespace {
+
+struct TileRef {
+    std::size_t slide;
+    detect::TilePlan plan;  // shared per slide; small
+    detect::PlannedTile tile;
+};
+
+/// Up to `wanted` tissue tiles spread evenly over the slides (every k-th tile of each slide's
+/// grid, in proportion to its tissue): deterministic, no random state.
+std::vector<TileRef> choose_tiles(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& o) {
+    std::vector<detect::TilePlan> plans;
+    std::size_t total = 0;
+    for (std::size_t s = 0; s < slides.size(); ++s) {
+        if (!slides[s].slide) throw InvalidArgument("adaptation slide " + std::to_string(s + 1) + " is missing");
+        const SlideSource& slide = *slides[s].slide;
+        detect::TilePlanOptions po;
+        po.model_mpp = base.config().mpp;
+        po.slide_mpp = slide_mpp(slide, slides[s].mpp);
+        po.tile_px = o.tile_px;
+        po.margin_px = 0;
+        po.stride_px = base.config().detection.proposal_stride_px;
+        slide::TissueMask mask;
+        if (o.tissue_mask) mask = slide::compute_tissue_mask(slide, 8.0 / po.slide_mpp);
+        plans.push_back(detect::plan_tiles(slide, po, [&](double x0, double y0, double x1, double y1) {
+            return !o.tissue_mask || mask.any(x0, y0, x1, y1);
+        }));
+        total += plans.back().tiles.size();
+    }
+    if (total == 0) throw InvalidArgument("the adaptation slides hold no tissue tile");
+    std::vector<TileRef> chosen;
+    const double step = std::max(1.0, static_cast<double>(total) / o.tiles);
+    double next = 0.0;
+    std::size_t index = 0;
+    for (std::size_t s = 0; s < plans.size(); ++s) {
+        for (const auto& t : plans[s].tiles) {
+            if (static_cast<double>(index++) >= next && static_cast<int>(chosen.size()) < o.tiles) {
+                chosen.push_back({s, plans[s], t});
+                next += step;
+            }
+        }
+    }
+    return chosen;
+}
+
+}  // namespace
+
+AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& options,
+                            const Progress& progress) {
+    options.validate();
+    if (slides.empty()) throw InvalidArgument("adaptation needs at least one slide");
+    const ModelConfig& config = base.config();
+    model::Network network = model::build_network(config);
+    model::load_weights(*network.net, base.state_dict(), "architecture '" + config.arch + "'");
+
+    // Every BatchNorm forgets its statistics and averages those of the batches it now sees
+    // (momentum none = cumulative average); everything else stays in inference mode.
+    network.net->eval();
+    std::int64_t layers = 0;
+    std::vector<std::pair<at::Tensor, at::Tensor>> own;  // each layer's statistics before
+    std::vector<torch::nn::BatchNorm2dImpl*> norms;
+    for (auto& m : network.net->modules(false)) {
+        if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
+            own.emplace_back(bn->running_mean.clone(), bn->running_var.clone());
+            norms.push_back(bn);
+            bn->options.momentum(c10::nullopt);
+            bn->reset_running_stats();
+            bn->train();
+            ++layers;
+        }
+    }
+    if (layers == 0) throw InvalidArgument("this model has no BatchNorm layer: nothing to adapt");
+
+    const std::vector<TileRef> tiles = choose_tiles(base, slides, options);
+    if (tiles.size() < 2) throw InvalidArgument("the adaptation slides hold only one tissue tile; at least 2 are needed");
+    at::NoGradGuard no_grad;
+    const std::int64_t batches = static_cast<std::int64_t>((tiles.size() + options.batch - 1) / options.batch);
+    std::int64_t used = 0;
+    for (std::int64_t b = 0; b < batches; ++b) {
+        progress.check();
+        const std::size_t first = static_cast<std::size_t>(b) * options.batch;
+        std::size_t n = std::min<std::size_t>(options.batch, tiles.size() - first);
+        if (n < 2) break;  // a batch of one has no variance; its tile is dropped
+        at::Tensor rgb = at::empty({static_cast<std::int64_t>(n), options.tile_px, options.tile_px, 3}, at::kByte);
+        for (std::size_t i = 0; i < n; ++i) {
+            const TileRef& t = tiles[first + i];
+            const RgbImage px = detect::read_tile(*slides[t.slide].slide, t.plan, t.tile);
+            std::memcpy(rgb[static_cast<std::int64_t>(i)].data_ptr(), px.pixels.data(), px.pixels.size());
+        }
+        network.net->forward(model::normalise_rgb(rgb, config));
+        used += static_cast<std::int64_t>(n);
+        progress.report({b + 1, batches, "batches", ""});
+    }
+    network.net->eval();
+    for (std::size_t i = 0; i < norms.size(); ++i) {
+        norms[i]->running_mean.mul_(options.weight).add_(own[i].first, 1.0 - options.weight);
+        norms[i]->running_var.mul_(options.weight).add_(own[i].second, 1.0 - options.weight);
+    }
+
+    ModelConfig adapted = config;
+    nlohmann::json provenance = nlohmann::json::parse(config.provenance_json);
+    provenance["batchnorm_adaptation"] = {{"by", std::string("muse ") + MUSE_VERSION_STRING},
+                                          {"slides", slides.size()},
+                                          {"tiles", used},
+                                          {"tile_px", options.tile_px},
+                                          {"weight", options.weight},
+                                          {"layers", layers}};
+    adapted.provenance_json = provenance.dump();
+    return {Model::from_weights(adapted, model::copy_weights_of(*network.net)), used, layers};
+}
+
+}  // namespace muse
