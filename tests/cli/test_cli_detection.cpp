@@ -159,14 +159,14 @@ TEST_F(CliDetection, TrainEvalDetect) {
     // Label-free adaptation from unlabelled images of a "lab", and scoring with it.
     ASSERT_EQ(test::run_muse("adapt -m " + m + " --slide " + slide + " --slide " +
                                  shell_quote((*dir_ / "data" / "images" / "img1.png").string()) +
-                                 " --mpp 0.5 --tiles 4 --tile-px 64 -o " + shell_quote((work / "a.muse").string()),
+                                 " --mpp 0.5 --tiles 4 --tile-px 64 --no-tissue-mask -o " + shell_quote((work / "a.muse").string()),
                              &out),
               0)
         << out;
     EXPECT_HAS(out, "BatchNorm statistics of");
     EXPECT_HAS(out, "from 4 tiles of 2 slide(s)");
     EXPECT_TRUE(std::filesystem::exists(work / "a.muse"));
-    ASSERT_EQ(test::run_muse("eval -m " + m + " --split val.txt --dataset " + data +
+    ASSERT_EQ(test::run_muse("eval -m " + m + " --split train.txt --dataset " + data +
                                  " --stain weak-h --adapt --adapt-weight 0.5 --bootstrap 0 -o " +
                                  shell_quote((work / "adapted.json").string()),
                              &out),
@@ -252,6 +252,13 @@ TEST_F(CliDetection, ErrorsAreClear) {
                        &out),
               1);
     EXPECT_HAS(out, "split_train.txt");
+    // An absurd pixel size is an error, not an empty GeoJSON with exit 0.
+    EXPECT_EQ(test::run_muse("detect " + shell_quote((*dir_ / "data" / "images" / "img0.png").string()) +
+                                 " --mpp 1e308 -o " + shell_quote((work / "x.geojson").string()),
+                             &out),
+              1);
+    EXPECT_HAS(out, "is outside 0.05-100 um/px");
+    EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
     ASSERT_EQ(test::run_muse("detect --help", &out), 0);
     EXPECT_HAS(out, "Example");
     EXPECT_HAS(out, "--roi");

@@ -135,6 +135,18 @@ TEST(DetectSlide, UnknownMppIsAnErrorUnlessGiven) {
     SlideDetectOptions o = small_tiles();
     o.mpp = 0.5;
     EXPECT_FALSE(run(m, *slide, o).empty());
+    // Absurd pixel sizes (a typo, a wrong unit) are errors, not an empty result.
+    for (double absurd : {1e308, 1e-9, 0.01, 250.0}) {
+        o.mpp = absurd;
+        try {
+            run(m, *slide, o);
+            FAIL() << absurd;
+        } catch (const InvalidArgument& e) {
+            EXPECT_NE(std::string(e.what()).find("is outside 0.05-100 um/px"), std::string::npos) << e.what();
+        }
+    }
+    auto tiny = slide::image_source(img.image, 1e-4, "tiny-mpp.png");  // from the file
+    EXPECT_THROW(run(m, *tiny, small_tiles()), InvalidArgument);
 }
 
 TEST(DetectSlide, CancellationStopsTheRun) {

@@ -112,6 +112,7 @@ Command add_eval_command(CLI::App& app) {
             auto images = read_brca_m2c(o->dataset, o->splits[f], o->mpp);
             simulate(images, o->stain, o->rescale);
             if (o->adapt) {  // the images' pixels only, never their labels
+                o->adaptation.tissue_mask = false;  // a labelled data set's patches are all tissue
                 std::vector<AdaptSlide> slides;
                 for (const auto& img : images) slides.push_back({image_slide(img.image, img.mpp, img.name), 0.0});
                 model = adapt_batchnorm(model, slides, o->adaptation, progress.get()).model;

@@ -74,8 +74,13 @@ std::unique_ptr<SlideSource> make_pixel_feed(const std::string& name, std::vecto
 /// is never coarser than wanted; level 0 when no level is that fine.
 int level_for_downsample(const SlideSource& slide, double downsample);
 
+/// The pixel sizes muse accepts, um/px: anything outside is an error (a typo or a wrong unit).
+constexpr double kMinMpp = 0.05;
+constexpr double kMaxMpp = 100.0;
+
 /// The level-0 MPP to work with: `given` when > 0, else the slide's own. Throws InvalidArgument
-/// naming the slide when neither is known (the one message every caller shows).
+/// naming the slide when neither is known or it lies outside [kMinMpp, kMaxMpp] (the one
+/// message every caller shows).
 double slide_mpp(const SlideSource& slide, double given);
 
 /// The MPP that OpenSlide-style properties give: openslide.mpp-x/-y, else tiff.XResolution

@@ -31,15 +31,20 @@ void AdaptOptions::validate() const {
 namespace {
 
 struct TileRef {
-    std::size_t slide;
-    detect::TilePlan plan;  // shared per slide; small
+    std::size_t slide;  ///< index into the slides and their plans
     detect::PlannedTile tile;
 };
 
-/// Up to `wanted` tissue tiles spread evenly over the slides (every k-th tile of each slide's
-/// grid, in proportion to its tissue): deterministic, no random state.
-std::vector<TileRef> choose_tiles(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& o) {
-    std::vector<detect::TilePlan> plans;
+struct ChosenTiles {
+    std::vector<detect::TilePlan> plans;  ///< one per slide
+    std::vector<TileRef> tiles;
+};
+
+/// Up to `options.tiles` tissue tiles spread evenly over the slides (every k-th tile of each
+/// slide's grid, in proportion to its tissue): deterministic, no random state.
+ChosenTiles choose_tiles(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& o) {
+    ChosenTiles out;
+    std::vector<detect::TilePlan>& plans = out.plans;
     std::size_t total = 0;
     for (std::size_t s = 0; s < slides.size(); ++s) {
         if (!slides[s].slide) throw InvalidArgument("adaptation slide " + std::to_string(s + 1) + " is missing");
@@ -58,19 +63,19 @@ std::vector<TileRef> choose_tiles(const Model& base, const std::vector<AdaptSlid
         total += plans.back().tiles.size();
     }
     if (total == 0) throw InvalidArgument("the adaptation slides hold no tissue tile");
-    std::vector<TileRef> chosen;
+    std::vector<TileRef>& chosen = out.tiles;
     const double step = std::max(1.0, static_cast<double>(total) / o.tiles);
     double next = 0.0;
     std::size_t index = 0;
     for (std::size_t s = 0; s < plans.size(); ++s) {
         for (const auto& t : plans[s].tiles) {
             if (static_cast<double>(index++) >= next && static_cast<int>(chosen.size()) < o.tiles) {
-                chosen.push_back({s, plans[s], t});
+                chosen.push_back({s, t});
                 next += step;
             }
         }
     }
-    return chosen;
+    return out;
 }
 
 }  // namespace
@@ -101,7 +106,8 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
     }
     if (layers == 0) throw InvalidArgument("this model has no BatchNorm layer: nothing to adapt");
 
-    const std::vector<TileRef> tiles = choose_tiles(base, slides, options);
+    const ChosenTiles chosen = choose_tiles(base, slides, options);
+    const std::vector<TileRef>& tiles = chosen.tiles;
     if (tiles.size() < 2) throw InvalidArgument("the adaptation slides hold only one tissue tile; at least 2 are needed");
     at::NoGradGuard no_grad;
     const std::int64_t batches = static_cast<std::int64_t>((tiles.size() + options.batch - 1) / options.batch);
@@ -114,7 +120,7 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
         at::Tensor rgb = at::empty({static_cast<std::int64_t>(n), options.tile_px, options.tile_px, 3}, at::kByte);
         for (std::size_t i = 0; i < n; ++i) {
             const TileRef& t = tiles[first + i];
-            const RgbImage px = detect::read_tile(*slides[t.slide].slide, t.plan, t.tile);
+            const RgbImage px = detect::read_tile(*slides[t.slide].slide, chosen.plans[t.slide], t.tile);
             std::memcpy(rgb[static_cast<std::int64_t>(i)].data_ptr(), px.pixels.data(), px.pixels.size());
         }
         network.net->forward(model::normalise_rgb(rgb, config));
