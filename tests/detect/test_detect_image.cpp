@@ -14,11 +14,7 @@ namespace muse {
 namespace {
 
 ModelConfig detector_config() {
-    ModelConfig c;
-    c.arch = "r50_w16";
-    c.img_size = 96;
-    c.classes = test::synthetic_classes();
-    c.detection.head_hidden = 32;
+    ModelConfig c = test::synthetic_detector_config(32);
     c.detection.score_threshold = 0.4;
     return c;
 }

@@ -13,17 +13,8 @@
 namespace muse {
 namespace {
 
-ModelConfig small_detector() {
-    ModelConfig c;
-    c.arch = "r50_w16";
-    c.img_size = 96;
-    c.classes = test::synthetic_classes();
-    c.detection.head_hidden = 32;
-    return c;
-}
-
 TEST(FlipAveraging, OutputOfAMirroredTileIsTheMirroredOutput) {
-    const Model m = Model::create_untrained(small_detector(), 11);
+    const Model m = Model::create_untrained(test::synthetic_detector_config(32), 11);
     const at::Tensor rgb = at::randint(0, 256, {2, 64, 64, 3}, at::kByte);
     const Proposals a = detect::predict_with_flips(m, rgb);
     const Proposals b = detect::predict_with_flips(m, at::flip(rgb, {2}).contiguous());  // mirrored left-right

@@ -66,12 +66,17 @@ Model synthetic_detector() {
     return m;
 }
 
-Model train_synthetic_detector() {
+ModelConfig synthetic_detector_config(int head_hidden) {
     ModelConfig c;
     c.arch = "r50_w16";
     c.img_size = 96;
     c.classes = synthetic_classes();
-    c.detection.head_hidden = 64;
+    c.detection.head_hidden = head_hidden;
+    return c;
+}
+
+Model train_synthetic_detector() {
+    const ModelConfig c = synthetic_detector_config();
     std::vector<LabelledImage> train, val;
     for (int i = 0; i < 8; ++i) train.push_back(synthetic_nuclei_image(128, 128, 14, 100 + i));
     for (int i = 0; i < 2; ++i) val.push_back(synthetic_nuclei_image(128, 128, 14, 900 + i));

@@ -24,6 +24,16 @@ std::vector<ClassInfo> synthetic_classes();
 
 namespace muse::test {
 
+/// The small detector configuration the tests train and load: r50_w16 at 96 px with the
+/// synthetic classes and heads `head_hidden` wide.
+ModelConfig synthetic_detector_config(int head_hidden = 64);
+
+}  // namespace muse::test
+
+#include "muse/model.hpp"
+
+namespace muse::test {
+
 /// A small detector (r50_w16) trained on synthetic_nuclei_image data until it finds those
 /// nuclei reliably. Loaded from the committed fixture tests/fixtures/synthetic-detector.muse:
 /// training gives different weights on different CPUs (their float32 kernels round in another

@@ -13,14 +13,7 @@
 namespace muse {
 namespace {
 
-ModelConfig small_detector() {
-    ModelConfig c;
-    c.arch = "r50_w16";
-    c.img_size = 96;
-    c.classes = test::synthetic_classes();
-    c.detection.head_hidden = 64;
-    return c;
-}
+ModelConfig small_detector() { return test::synthetic_detector_config(); }
 
 std::vector<LabelledImage> synthetic_set(int n, std::uint64_t seed) {
     std::vector<LabelledImage> v;
