@@ -50,7 +50,6 @@ TEST(Decode, PerClassThresholdsApplyToTheBestClass) {
     EXPECT_EQ(thresholds_for(config, 0.0).of(1), 0.55);
     EXPECT_EQ(thresholds_for(config, 0.3).of(0), 0.3);
     EXPECT_EQ(thresholds_for(config, 0.3).of(1), 0.3);
-    EXPECT_EQ(config.threshold_of(1), 0.55);
 }
 
 TEST(Decode, KeepsOnlyLocalMaximaWithinTheRadius) {

@@ -105,6 +105,7 @@ Command add_eval_command(CLI::App& app) {
         if (o->bootstrap < 0) throw InvalidArgument("--bootstrap must be >= 0");
         o->eval.matching = parse_matching(o->matching);
         stain_preset(o->stain);  // a bad name fails before any work
+        o->adaptation.tissue_mask = false;  // --adapt: a labelled data set's patches are all tissue
         std::vector<EvalReport> folds;
         InterruptibleProgress progress(nullptr);
         for (std::size_t f = 0; f < o->models.size(); ++f) {
@@ -112,7 +113,6 @@ Command add_eval_command(CLI::App& app) {
             auto images = read_brca_m2c(o->dataset, o->splits[f], o->mpp);
             simulate(images, o->stain, o->rescale);
             if (o->adapt) {  // the images' pixels only, never their labels
-                o->adaptation.tissue_mask = false;  // a labelled data set's patches are all tissue
                 std::vector<AdaptSlide> slides;
                 for (const auto& img : images) slides.push_back({image_slide(img.image, img.mpp, img.name), 0.0});
                 model = adapt_batchnorm(model, slides, o->adaptation, progress.get()).model;

@@ -40,11 +40,6 @@ struct DetectionConfig {
     std::vector<double> class_score_thresholds;
     double merge_radius_um = 3.0;   ///< of two nuclei closer than this, the less likely is dropped
 
-    /// The threshold of class `c`.
-    double threshold_of(int c) const {
-        return class_score_thresholds.empty() ? score_threshold : class_score_thresholds[static_cast<std::size_t>(c)];
-    }
-
     void validate() const;  ///< throws InvalidArgument naming the bad field
 };
 

@@ -157,7 +157,7 @@ SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, co
         if (!(po.x1 > po.x0 && po.y1 > po.y0)) throw InvalidArgument("the regions lie outside the slide");
     }
     slide::TissueMask mask;
-    if (options.tissue_mask) mask = slide::compute_tissue_mask(slide, 8.0 / summary.slide_mpp);  // 8 um mask pixels
+    if (options.tissue_mask) mask = slide::compute_tissue_mask(slide, slide::kTissueMaskPixelUm / summary.slide_mpp);
     std::int64_t total = 0;
     const detect::TilePlan plan = detect::plan_tiles(slide, po, [&](double x0, double y0, double x1, double y1) {
         ++total;

@@ -20,6 +20,10 @@ struct TissueMask {
     double fraction() const;
 };
 
+/// The mask pixel size detection and adaptation use, um: a 256 px tile at 0.5 um/px spans 16
+/// mask pixels, and the whole mask of a large slide is read in seconds.
+constexpr double kTissueMaskPixelUm = 8.0;
+
 /// Tissue is what is coloured (HSV saturation above 0.07) and not near-white glass (value
 /// below 0.92), read from the coarsest pyramid level that is at least as fine as
 /// `level0_per_px` and averaged down to it, then grown by one mask pixel so that nuclei at

@@ -56,7 +56,7 @@ ChosenTiles choose_tiles(const Model& base, const std::vector<AdaptSlide>& slide
         po.margin_px = 0;
         po.stride_px = base.config().detection.proposal_stride_px;
         slide::TissueMask mask;
-        if (o.tissue_mask) mask = slide::compute_tissue_mask(slide, 8.0 / po.slide_mpp);
+        if (o.tissue_mask) mask = slide::compute_tissue_mask(slide, slide::kTissueMaskPixelUm / po.slide_mpp);
         plans.push_back(detect::plan_tiles(slide, po, [&](double x0, double y0, double x1, double y1) {
             return !o.tissue_mask || mask.any(x0, y0, x1, y1);
         }));
@@ -91,7 +91,6 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
     // Every BatchNorm forgets its statistics and averages those of the batches it now sees
     // (momentum none = cumulative average); everything else stays in inference mode.
     network.net->eval();
-    std::int64_t layers = 0;
     std::vector<std::pair<at::Tensor, at::Tensor>> own;  // each layer's statistics before
     std::vector<torch::nn::BatchNorm2dImpl*> norms;
     for (auto& m : network.net->modules(false)) {
@@ -101,10 +100,9 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
             bn->options.momentum(c10::nullopt);
             bn->reset_running_stats();
             bn->train();
-            ++layers;
         }
     }
-    if (layers == 0) throw InvalidArgument("this model has no BatchNorm layer: nothing to adapt");
+    if (norms.empty()) throw InvalidArgument("this model has no BatchNorm layer: nothing to adapt");
 
     const ChosenTiles chosen = choose_tiles(base, slides, options);
     const std::vector<TileRef>& tiles = chosen.tiles;
@@ -140,9 +138,9 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
                                           {"tiles", used},
                                           {"tile_px", options.tile_px},
                                           {"weight", options.weight},
-                                          {"layers", layers}};
+                                          {"layers", norms.size()}};
     adapted.provenance_json = provenance.dump();
-    return {Model::from_weights(adapted, model::copy_weights_of(*network.net)), used, layers};
+    return {Model::from_weights(adapted, model::copy_weights_of(*network.net)), used, static_cast<std::int64_t>(norms.size())};
 }
 
 }  // namespace muse
