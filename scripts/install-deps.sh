@@ -11,17 +11,18 @@ set -eu
 #    LibTorch falls back to reference BLAS (20-30x slower). libopenblas0-pthread must NOT be
 #    installed beside it: it wins update-alternatives and oversubscribes threads.
 #  - slides and images: OpenSlide, OpenCV, libvips/libtiff tools (test slides).
-#  - CLI/config: CLI11, nlohmann-json.  UI: Qt 6 (+ xvfb for headless tests).
+#  - CLI/config: CLI11, nlohmann-json; xxHash (model-file checksums, header-only).  UI: Qt 6 (+ xvfb for headless tests).
 #  - Java: JDK 17, JUnit 5 console, OpenJFX (compiling the QuPath extension).
 #  - tests: GoogleTest, Google Benchmark, Debian's python3-torch (parity fixtures only).
+#  - bundle: patchelf (scripts/bundle-native.sh sets RPATH $ORIGIN on the copied libraries).
 PACKAGES="
 build-essential cmake ninja-build pkg-config git ca-certificates
 libtorch-dev libopenblas0-openmp libdnnl-dev
 libopenslide-dev openslide-tools libopencv-dev libvips-tools libtiff-tools
-libcli11-dev nlohmann-json3-dev zlib1g-dev
+libcli11-dev nlohmann-json3-dev zlib1g-dev libxxhash-dev
 qt6-base-dev xvfb xauth
-default-jdk-headless junit5 libopenjfx-java
-libgtest-dev libgmock-dev googletest libbenchmark-dev
+default-jdk-headless junit5 libopenjfx-java libslf4j-java
+libgtest-dev libgmock-dev googletest libbenchmark-dev patchelf
 python3 python3-torch python3-torchvision python3-numpy
 "
 

@@ -101,6 +101,10 @@ TEST_F(CliDetection, TrainEvalDetect) {
     const auto geo = nlohmann::json::parse(test::read_file(work / "d.geojson"));
     EXPECT_EQ(geo["type"], "FeatureCollection");
     ASSERT_TRUE(geo["features"].is_array());
+    EXPECT_FALSE(geo["features"].empty());
+    for (const auto& f : geo["features"]) {  // named, so that QuPath's extension replaces these and nothing else
+        EXPECT_EQ(f["properties"]["name"], "MUSE m");
+    }
     ASSERT_EQ(test::run_muse("detect " + slide + " --mpp 0.5 --tile-px 96 -m " + shell_quote((work / "m.muse").string()) +
                            " -o " + shell_quote((work / "d.csv").string()),
                        &out),

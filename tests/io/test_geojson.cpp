@@ -221,5 +221,13 @@ TEST(DetectionWriter, CsvAndAbandonedWritesLeaveNothing) {
     EXPECT_THROW(w->write(detection(1, 2, 7)), InvalidArgument);
 }
 
+TEST(DetectionObjectName, SaysMuseAndTheModelAsTheQuPathExtensionExpects) {
+    EXPECT_EQ(detection_object_name("/opt/models/muse-default.muse"), "MUSE muse-default");
+    EXPECT_EQ(detection_object_name("lab 2.MUSE"), "MUSE lab 2");
+    EXPECT_EQ(detection_object_name("weights.pt"), "MUSE weights.pt");
+    EXPECT_EQ(detection_object_name(""), "MUSE");
+    EXPECT_EQ(detection_object_name(".muse"), "MUSE");
+}
+
 }  // namespace
 }  // namespace muse

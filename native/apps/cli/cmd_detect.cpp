@@ -109,6 +109,7 @@ Command add_detect_command(CLI::App& app) {
         if (!o->roi.empty()) o->detect.regions = read_geojson_regions(o->roi);
         DetectionWriterOptions wo;
         wo.classes = model.config().classes;
+        wo.name = detection_object_name(model_path);  // QuPath's extension then replaces them, and nothing else
         wo.format = o->format.empty() ? output_format_for(o->output)
                                       : (o->format == "csv" ? OutputFormat::Csv : OutputFormat::GeoJson);
         wo.geometry = o->geometry == "ellipse" ? DetectionGeometry::Ellipse : DetectionGeometry::Point;

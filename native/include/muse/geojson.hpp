@@ -59,6 +59,11 @@ struct DetectionWriterOptions {
     std::string name;                 ///< GeoJSON only: a name on every object (none when empty)
 };
 
+/// The name MUSE gives its detection objects: "MUSE <model file's stem>" ("MUSE" without one).
+/// QuPath's extension replaces only objects so named (qupath-extension MuseMarks, the same
+/// rule), so detections imported from the CLI's GeoJSON are recognised as MUSE's too.
+std::string detection_object_name(const std::filesystem::path& model_file);
+
 /// Streams detections into a file: GeoJSON FeatureCollection of QuPath detection objects
 /// (classification {name, color}, measurements "Score" and "Probability: <class>"), or CSV
 /// with the header x,y,class,score. Nothing is visible under the target name until commit().

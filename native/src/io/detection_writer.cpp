@@ -1,4 +1,5 @@
 // Streaming GeoJSON (QuPath detection objects) and CSV writers on top of AtomicFileWriter.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -29,6 +30,21 @@ std::string uuid(std::mt19937_64& rng) {
                   static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffull));
     return buf;
 }
+
+}  // namespace
+
+std::string detection_object_name(const std::filesystem::path& model_file) {
+    std::string stem = model_file.filename().string();
+    if (stem.size() >= 5) {
+        std::string ext = stem.substr(stem.size() - 5);
+        for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (ext == ".muse") stem.resize(stem.size() - 5);
+    }
+    const auto first = stem.find_first_not_of(" \t"), last = stem.find_last_not_of(" \t");
+    return first == std::string::npos ? "MUSE" : "MUSE " + stem.substr(first, last - first + 1);
+}
+
+namespace {
 
 class GeoJsonWriter final : public DetectionWriter {
 public:

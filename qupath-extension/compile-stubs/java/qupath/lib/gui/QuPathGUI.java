@@ -8,4 +8,5 @@ public class QuPathGUI {
     public javafx.stage.Stage getStage() { throw new UnsupportedOperationException("compile-only declaration"); }
     public qupath.lib.gui.panes.PreferencePane getPreferencePane() { throw new UnsupportedOperationException("compile-only declaration"); }
     public qupath.lib.projects.Project<java.awt.image.BufferedImage> getProject() { throw new UnsupportedOperationException("compile-only declaration"); }
+    public javafx.collections.ObservableList<qupath.lib.objects.classes.PathClass> getAvailablePathClasses() { throw new UnsupportedOperationException("compile-only declaration"); }
 }

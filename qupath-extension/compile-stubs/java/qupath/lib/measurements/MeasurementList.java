@@ -3,6 +3,7 @@
 package qupath.lib.measurements;
 public interface MeasurementList extends java.io.Serializable, AutoCloseable {
     void put(String name, double value);
+    double get(String name);
     @Override
     void close();
 }

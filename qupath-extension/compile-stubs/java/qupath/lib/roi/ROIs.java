@@ -4,4 +4,5 @@ package qupath.lib.roi;
 public class ROIs {
     public static qupath.lib.roi.interfaces.ROI createPointsROI(double x, double y, qupath.lib.regions.ImagePlane plane) { throw new UnsupportedOperationException("compile-only declaration"); }
     public static qupath.lib.roi.interfaces.ROI createEllipseROI(double x, double y, double width, double height, qupath.lib.regions.ImagePlane plane) { throw new UnsupportedOperationException("compile-only declaration"); }
+    public static qupath.lib.roi.interfaces.ROI createPointsROI(double[] x, double[] y, qupath.lib.regions.ImagePlane plane) { throw new UnsupportedOperationException("compile-only declaration"); }
 }

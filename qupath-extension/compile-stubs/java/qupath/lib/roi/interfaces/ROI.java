@@ -6,4 +6,6 @@ public interface ROI {
     boolean isArea();
     boolean isPoint();
     org.locationtech.jts.geom.Geometry getGeometry();
+    double getCentroidX();
+    double getCentroidY();
 }

@@ -1,12 +1,15 @@
 package qupath.ext.muse;
 
 import io.github.musequpath.engine.AnnotatedImage;
+import io.github.musequpath.engine.ClassifiedPoints;
 import io.github.musequpath.engine.Cancellation;
 import io.github.musequpath.engine.Detection;
 import io.github.musequpath.engine.DetectionResult;
 import io.github.musequpath.engine.FinetuneOptions;
 import io.github.musequpath.engine.FinetuneResult;
+import io.github.musequpath.engine.ModelInfo;
 import io.github.musequpath.engine.MuseModel;
+import io.github.musequpath.engine.NucleusClass;
 import io.github.musequpath.engine.NativeLibrary;
 import io.github.musequpath.engine.ProgressListener;
 import io.github.musequpath.engine.Region;
@@ -25,44 +28,90 @@ import java.util.Set;
 import qupath.lib.images.ImageData;
 import qupath.lib.objects.PathObject;
 import qupath.lib.objects.hierarchy.PathObjectHierarchy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import java.util.function.Supplier;
 
 /**
  * MUSE from QuPath scripts (and the extension's menu commands, which call the same methods):
  *
  * <pre>{@code
  * def muse = qupath.ext.muse.Muse.builder().model("/models/muse-default.muse").threads(2).build()
- * muse.detect(getCurrentImageData(), getSelectedObjects())     // [] = the whole image
+ * muse.detect(getCurrentImageData(), getSelectedObjects())      // the selected areas; none selected = nothing
+ * muse.detectWholeImage(getCurrentImageData())                  // the whole image, said explicitly
+ * muse.detect(getCurrentImageData(), qupath.ext.muse.Muse.annotationsOfClass(getCurrentImageData(), "Tumor region"))
  * muse.finetune(getCurrentImageData(), getSelectedObjects(), "/models/my-lab.muse", "heads", 30)
  * }</pre>
  *
- * Detections replace earlier detections inside each annotation (or in the whole image), with the
- * model's class names and colours and per-class probabilities as measurements, in one
- * hierarchy event per run. Not thread-safe: one run at a time per instance.
+ * The builder starts from the user's MUSE preferences (native library, model, threads...) once the
+ * extension is installed, so a recorded script replays in a fresh QuPath session. Detections
+ * replace only MUSE's own earlier detections inside each area (or in the whole image): objects
+ * named "MUSE <model>" ({@link MuseMarks}); cells, tiles, other tools' detections and the user's
+ * objects are never touched. They carry the model's class names and colours and per-class
+ * probabilities as measurements, and the change is one hierarchy event per run. Not
+ * thread-safe: one run at a time per instance.
  */
 public final class Muse {
+    private static final Logger LOG = LoggerFactory.getLogger(Muse.class);
+
+    /** Where a new builder's settings come from: the preferences once the extension is installed, else the defaults. */
+    private static volatile Supplier<MuseSettings> startingSettings = MuseSettings::defaults;
+
+    /** Called by the extension at start-up (and by tests): builders then start from `settings`. */
+    static void startBuildersFrom(Supplier<MuseSettings> settings) {
+        startingSettings = settings == null ? MuseSettings::defaults : settings;
+    }
 
     /** Result of a detection or pseudo-label run, for scripts and notifications. */
-    public record Summary(int nuclei, long tilesDone, long tilesFailed, double seconds, List<String> failures) {
+    /**
+     * @param nuclei   objects created (detections, or pseudo-label points)
+     * @param replaced MUSE's own earlier objects this run replaced
+     * @param failures unreadable tiles and the like
+     * @param notes    what the user should know (points left out, nothing to do, ...)
+     */
+    public record Summary(int nuclei, int replaced, long tilesDone, long tilesFailed, double seconds, List<String> failures,
+                          List<String> notes) {
         public Summary {
             failures = List.copyOf(failures);
+            notes = List.copyOf(notes);
         }
+
+        static final Summary EMPTY = new Summary(0, 0, 0, 0, 0, List.of(), List.of());
 
         /** This summary with one more run that produced `objects` objects added. */
         Summary plus(int objects, DetectionResult r) {
             List<String> all = new ArrayList<>(failures);
             all.addAll(r.failures());
-            return new Summary(nuclei + objects, tilesDone + r.tilesDone(), tilesFailed + r.tilesFailed(), seconds + r.seconds(), all);
+            return new Summary(nuclei + objects, replaced, tilesDone + r.tilesDone(), tilesFailed + r.tilesFailed(), seconds + r.seconds(), all,
+                    notes);
+        }
+
+        Summary withReplaced(int n) {
+            return new Summary(nuclei, n, tilesDone, tilesFailed, seconds, failures, notes);
+        }
+
+        Summary withNote(String note) {
+            if (note == null || note.isEmpty()) return this;
+            List<String> all = new ArrayList<>(notes);
+            all.add(note);
+            return new Summary(nuclei, replaced, tilesDone, tilesFailed, seconds, failures, all);
         }
     }
+
+    /** Result of fine-tuning: the engine's report and which of the user's points were used. */
+    public record Finetuned(FinetuneResult result, AreaPoints.Selection points) { }
+
 
     private final MuseSettings settings;
     private final ProgressListener listener;
     private final Cancellation cancellation;
+    private final boolean allowNewClasses;
 
-    private Muse(MuseSettings settings, ProgressListener listener, Cancellation cancellation) {
+    private Muse(MuseSettings settings, ProgressListener listener, Cancellation cancellation, boolean allowNewClasses) {
         this.settings = settings;
         this.listener = listener == null ? ProgressListener.NONE : listener;
         this.cancellation = cancellation;
+        this.allowNewClasses = allowNewClasses;
     }
 
     public static Builder builder() {
@@ -74,41 +123,80 @@ public final class Muse {
     }
 
     /**
-     * Detects nuclei inside the area annotations among `parents`, or in the whole image when there
-     * are none. Every area is detected before the hierarchy changes, so an error or Cancel leaves
-     * it as it was, and the change is one hierarchy event.
+     * Detects nuclei inside the area annotations among `parents` (e.g. the selection). With no
+     * area among them nothing happens (a warning is logged and noted in the summary): a script
+     * replayed over a project never falls back to the whole image; say {@link #detectWholeImage}.
+     * Every area is detected before the hierarchy changes, so an error or Cancel leaves it as it
+     * was, and the change is one hierarchy event.
      */
     public Summary detect(ImageData<BufferedImage> imageData, Collection<? extends PathObject> parents) {
         Objects.requireNonNull(imageData, "imageData");
         List<PathObject> areas = areaAnnotations(parents);
+        if (areas.isEmpty()) {
+            String note = "no area annotation was given (nothing selected?), so nothing was detected; "
+                    + "use detectWholeImage(imageData) for the whole image";
+            LOG.warn("MUSE: {}", note);
+            return Summary.EMPTY.withNote(note);
+        }
+        return detectIn(imageData, areas);
+    }
+
+    /** Detects nuclei in the whole image, replacing MUSE's own earlier detections (only those). */
+    public Summary detectWholeImage(ImageData<BufferedImage> imageData) {
+        Objects.requireNonNull(imageData, "imageData");
+        return detectIn(imageData, List.of());
+    }
+
+    /** The area annotations of class `className` (e.g. "Tumor" or "Region*"), for scripts. */
+    public static List<PathObject> annotationsOfClass(ImageData<BufferedImage> imageData, String className) {
+        Objects.requireNonNull(className, "className");
+        return areaAnnotations(imageData.getHierarchy().getAnnotationObjects()).stream()
+                .filter(a -> a.getPathClass() != null && className.equals(a.getPathClass().toString())).toList();
+    }
+
+    /**
+     * MUSE's own earlier detections that a run in `areas` (empty = the whole image) would
+     * replace, for the GUI to ask before replacing them.
+     */
+    public static List<PathObject> replaceableDetections(ImageData<BufferedImage> imageData, Collection<? extends PathObject> areas) {
+        List<PathObject> mine = imageData.getHierarchy().getDetectionObjects().stream()
+                .filter(d -> MuseMarks.isMuseDetectionName(d.getName())).toList();
+        List<PathObject> areaList = areaAnnotations(areas);
+        if (areaList.isEmpty()) return mine;
+        List<Region> regions = areaList.stream().flatMap(a -> QuPathObjects.toRegions(a).stream()).toList();
+        return mine.stream().filter(d -> {
+            double[] c = QuPathObjects.centroid(d);
+            return AreaPoints.inAny(regions, c[0], c[1]);
+        }).toList();
+    }
+
+    private Summary detectIn(ImageData<BufferedImage> imageData, List<PathObject> areas) {
         ImageServerPixelSource source = pixelSource(imageData);
         PathObjectHierarchy hierarchy = imageData.getHierarchy();
         boolean wholeImage = areas.isEmpty();
         List<PathObject> targets = wholeImage ? List.of(hierarchy.getRootObject()) : areas;
         Map<PathObject, List<PathObject>> found = new LinkedHashMap<>();
-        Summary total = new Summary(0, 0, 0, 0, List.of());
-        try (MuseModel model = openModel()) {
+        Summary total = Summary.EMPTY;
+        Path modelFile = modelFile();
+        String name = MuseMarks.detectionName(modelFile.getFileName().toString());
+        try (MuseModel model = openModel(modelFile)) {
             for (int i = 0; i < targets.size(); i++) {
                 List<Region> regions = wholeImage ? List.of() : QuPathObjects.toRegions(targets.get(i));
                 DetectionResult r = model.detect(source, settings.detectOptions(regions), areaProgress(listener, i, targets.size()), cancellation);
-                List<PathObject> objects = toObjects(r, model, source.mpp(), false, null);
+                List<PathObject> objects = toObjects(r, model.info(), source.mpp(), name);
                 found.put(targets.get(i), objects);
                 total = total.plus(objects.size(), r);
             }
         }
-        // Earlier detections go (all of them, or those of each area); other children such as
-        // sub-annotations stay. Whole-image detections sit at the image's top level (QuPath's
-        // "Resolve hierarchy" command nests them under the annotations that contain them).
-        List<PathObject> old = new ArrayList<>();
-        if (wholeImage) {
-            old.addAll(hierarchy.getDetectionObjects());
-        } else {
-            for (PathObject area : areas) area.getChildObjects().stream().filter(PathObject::isDetection).forEach(old::add);
-        }
+        // Only MUSE's own earlier detections go: in the areas (wherever they sit in the
+        // hierarchy), or in the whole image. Whole-image detections sit at the image's top level
+        // (QuPath's "Resolve hierarchy" nests them under the annotations that contain them).
+        List<PathObject> old = replaceableDetections(imageData, areas);
         removeFromParents(old);
         found.forEach(PathObject::addChildObjects);
         hierarchy.fireHierarchyChangedEvent(this);
-        return total;
+        LOG.info("MUSE: {} nuclei detected with {} ({} earlier MUSE detections replaced)", total.nuclei(), modelFile, old.size());
+        return total.withReplaced(old.size());
     }
 
     /**
@@ -138,31 +226,79 @@ public final class Muse {
     }
 
     /**
-     * Point annotations named "MUSE pseudo-label" for the detections scoring at least
-     * `threshold` in a ring of `ringUm` around the annotated areas among `annotations`, for the
-     * user to review and feed back as labels.
+     * Pseudo-labels for the detections scoring at least `threshold` in a ring of `ringUm` around
+     * the annotated areas among `annotations`: one Points annotation per class and area (QuPath's
+     * convention), named {@value MuseMarks#PSEUDO_LABEL_NAME}, for the user to review and feed back
+     * as labels. Earlier pseudo-labels of the same areas are replaced, unless the user edited them.
      */
     public Summary pseudoLabel(ImageData<BufferedImage> imageData, Collection<? extends PathObject> annotations, double ringUm,
                                double threshold) {
-        AnnotatedImage image = annotatedImage(imageData, annotations);
-        try (MuseModel model = openModel()) {
-            DetectionResult r = model.pseudoLabel(image, ringUm, threshold, settings.detectOptions(List.of()), listener, cancellation);
-            List<PathObject> objects = toObjects(r, model, image.source().mpp(), true, "MUSE pseudo-label");
-            imageData.getHierarchy().addObjects(objects);
-            return new Summary(0, 0, 0, 0, List.of()).plus(objects.size(), r);
+        Labelled labelled = annotatedImage(imageData, annotations);
+        double mpp = labelled.image().source().mpp();
+        List<MuseMarks.Box> zones = labelled.areas().stream()
+                .map(a -> boundsOf(QuPathObjects.toRegions(a)).grownBy(mpp > 0 ? ringUm / mpp : 0)).toList();
+        Path modelFile = modelFile();
+        try (MuseModel model = openModel(modelFile)) {
+            DetectionResult r = model.pseudoLabel(labelled.image(), ringUm, threshold, settings.detectOptions(List.of()), listener, cancellation);
+            // Group by area (the first zone holding the point; -1 = none) and class.
+            Map<Integer, Map<Integer, List<Double>>> groups = new LinkedHashMap<>();
+            for (Detection d : r.detections()) {
+                List<Double> xy = groups.computeIfAbsent(MuseMarks.zoneOf(zones, d.x(), d.y()), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(d.classIndex(), k -> new ArrayList<>());
+                xy.add(d.x());
+                xy.add(d.y());
+            }
+            List<PathObject> created = new ArrayList<>();
+            groups.values().forEach(byClass -> byClass.forEach((cls, xy) -> {
+                NucleusClass c = model.info().classOf(cls);
+                double[] points = MuseMarks.asStored(xy.stream().mapToDouble(Double::doubleValue).toArray());
+                created.add(QuPathObjects.pointsAnnotation(c.name(), c.packedRgb(), points, MuseMarks.PSEUDO_LABEL_NAME,
+                        MuseMarks.FINGERPRINT_MEASUREMENT, MuseMarks.fingerprint(c.name(), points)));
+            }));
+            PathObjectHierarchy hierarchy = imageData.getHierarchy();
+            List<PathObject> old = hierarchy.getAnnotationObjects().stream().filter(a -> a.getROI() != null && a.getROI().isPoint()).filter(a -> {
+                double[] xy = QuPathObjects.pointsOf(a);
+                String cls = a.getPathClass() == null ? null : a.getPathClass().toString();
+                return MuseMarks.isUneditedPseudoLabel(a.getName(), cls, xy, QuPathObjects.measurement(a, MuseMarks.FINGERPRINT_MEASUREMENT))
+                        && MuseMarks.withinOneZone(zones, xy);
+            }).toList();
+            hierarchy.removeObjects(old, true);
+            hierarchy.addObjects(created);
+            Summary s = Summary.EMPTY.plus(r.detections().size(), r).withReplaced(old.size()).withNote(labelled.points().leftOutNote());
+            LOG.info("MUSE: {} pseudo-labels in {} Points annotations ({} earlier ones replaced){}", r.detections().size(), created.size(),
+                    old.size(), labelled.points().leftOutNote().isEmpty() ? "" : "; " + labelled.points().leftOutNote());
+            return s;
         }
     }
 
+    private static MuseMarks.Box boundsOf(List<Region> regions) {
+        double x0 = Double.POSITIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+        for (Region r : regions) {
+            MuseMarks.Box b = MuseMarks.Box.of(r.outer());
+            x0 = Math.min(x0, b.minX());
+            y0 = Math.min(y0, b.minY());
+            x1 = Math.max(x1, b.maxX());
+            y1 = Math.max(y1, b.maxY());
+        }
+        return new MuseMarks.Box(x0, y0, x1, y1);
+    }
+
     /**
-     * Fine-tunes the model on the selected area annotations and every classified point inside
-     * them; writes the new model to `output` (never the base model's file).
+     * Fine-tunes the model on the area annotations among `annotations` and the classified points
+     * inside them (points elsewhere, or without a class, are left out and reported); writes the
+     * new model to `output` (never the base model's file).
      *
      * @param mode "heads" (fast), "decoder" or "full"
      */
-    public FinetuneResult finetune(ImageData<BufferedImage> imageData, Collection<? extends PathObject> annotations, String output,
-                                   String mode, int epochs) {
+    public Finetuned finetune(ImageData<BufferedImage> imageData, Collection<? extends PathObject> annotations, String output,
+                              String mode, int epochs) {
         Objects.requireNonNull(output, "output");
-        AnnotatedImage image = annotatedImage(imageData, annotations);
+        Labelled labelled = annotatedImage(imageData, annotations);
+        if (labelled.points().used() == 0) {
+            throw new IllegalArgumentException("no classified points inside the selected areas"
+                    + (labelled.points().leftOutNote().isEmpty() ? "" : " (" + labelled.points().leftOutNote() + ")")
+                    + ": click the nuclei inside each area with the Points tool and set their classes");
+        }
         FinetuneOptions.Mode m;
         try {
             m = FinetuneOptions.Mode.valueOf(mode.toUpperCase(Locale.ROOT));
@@ -170,17 +306,46 @@ public final class Muse {
             throw new IllegalArgumentException("mode must be heads, decoder or full, got '" + mode + "'");
         }
         Path out = Path.of(output);
-        try (MuseModel model = openModel()) {
+        try (MuseModel model = openModel(modelFile())) {
             try {
                 Files.createDirectories(out.toAbsolutePath().getParent());
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("cannot create the folder for " + out + ": " + e.getMessage(), e);
             }
-            return model.finetune(List.of(image), FinetuneOptions.builder().mode(m).epochs(epochs).build(), out, listener, cancellation);
+            FinetuneOptions options = FinetuneOptions.builder().mode(m).epochs(epochs).allowNewClasses(allowNewClasses).build();
+            FinetuneResult r = model.finetune(List.of(labelled.image()), options, out, listener, cancellation);
+            LOG.info("MUSE: fine-tuned model written to {} ({} points used{})", out, labelled.points().used(),
+                    labelled.points().leftOutNote().isEmpty() ? "" : "; " + labelled.points().leftOutNote());
+            return new Finetuned(r, labelled.points());
         }
     }
 
-    private AnnotatedImage annotatedImage(ImageData<BufferedImage> imageData, Collection<? extends PathObject> annotations) {
+    /**
+     * The classes of the points inside the areas among `annotations` that the model lacks: the
+     * GUI asks whether to add them as new classes before fine-tuning.
+     */
+    public List<String> classesTheModelLacks(ImageData<BufferedImage> imageData, Collection<? extends PathObject> annotations) {
+        Labelled labelled = annotatedImage(imageData, annotations);
+        try (MuseModel model = openModel(modelFile())) {
+            return MuseMarks.missingClasses(modelClassNames(model.info()), labelled.points().inside().stream().map(ClassifiedPoints::className).toList());
+        }
+    }
+
+    /** The classes (names and colours) of the model in use, to add to QuPath's class list. */
+    public List<NucleusClass> modelClasses() {
+        try (MuseModel model = openModel(modelFile())) {
+            return model.info().classes();
+        }
+    }
+
+    private static List<String> modelClassNames(ModelInfo info) {
+        return info.classes().stream().map(NucleusClass::name).toList();
+    }
+
+    /** An annotated image and which of the user's points it holds. */
+    private record Labelled(AnnotatedImage image, List<PathObject> areas, AreaPoints.Selection points) { }
+
+    private Labelled annotatedImage(ImageData<BufferedImage> imageData, Collection<? extends PathObject> annotations) {
         Objects.requireNonNull(imageData, "imageData");
         List<PathObject> areas = areaAnnotations(annotations);
         if (areas.isEmpty()) {
@@ -189,10 +354,9 @@ public final class Muse {
         List<Region> regions = areas.stream().flatMap(a -> QuPathObjects.toRegions(a).stream()).toList();
         int[] unclassified = {0};
         var points = QuPathObjects.classifiedPoints(imageData.getHierarchy().getAnnotationObjects(), unclassified);
-        if (unclassified[0] > 0) {
-            throw new IllegalArgumentException(unclassified[0] + " point(s) have no class: set the class of every Points annotation");
-        }
-        return AnnotatedImage.of(pixelSource(imageData), regions, points);
+        AreaPoints.Selection selection = AreaPoints.select(points, unclassified[0], regions);
+        if (!selection.leftOutNote().isEmpty()) LOG.warn("MUSE: {}", selection.leftOutNote());
+        return new Labelled(AnnotatedImage.of(pixelSource(imageData), regions, selection.inside()), areas, selection);
     }
 
     private static List<PathObject> areaAnnotations(Collection<? extends PathObject> objects) {
@@ -211,19 +375,21 @@ public final class Muse {
         return new ImageServerPixelSource(imageData.getServer());
     }
 
-    private List<PathObject> toObjects(DetectionResult r, MuseModel model, double mpp, boolean annotations, String name) {
+    private List<PathObject> toObjects(DetectionResult r, ModelInfo info, double mpp, String name) {
         List<PathObject> out = new ArrayList<>(r.detections().size());
         for (Detection d : r.detections()) {
-            out.add(QuPathObjects.toPathObject(NucleusObjectSpec.of(d, model.info(), mpp, settings.ellipses()), annotations, name));
+            out.add(QuPathObjects.toDetection(NucleusObjectSpec.of(d, info, mpp, settings.ellipses()), name));
         }
         return out;
     }
 
-    private MuseModel openModel() {
+    private Path modelFile() {
+        return settings.model() != null ? settings.model() : defaultModel();
+    }
+
+    private MuseModel openModel(Path model) {
         NativeLibrary.load(settings.nativeLibrary() != null ? settings.nativeLibrary() : MuseExtension.extensionFolder());
-        NativeLibrary.retainFreedMemory();
         NativeLibrary.setComputeThreads(settings.threads());
-        Path model = settings.model() != null ? settings.model() : defaultModel();
         return MuseModel.load(model);
     }
 
@@ -238,23 +404,35 @@ public final class Muse {
         return p;
     }
 
-    /** Script-friendly construction; every setter is optional. */
+    /**
+     * Script-friendly construction; every setter is optional and overrides the starting point:
+     * the user's MUSE preferences once the extension is installed (so a recorded script replays
+     * in a fresh session with the library and threads set there), the defaults otherwise.
+     */
     public static final class Builder {
         private String model, nativeLibrary;
-        private int threads = 0, tileSize = MuseSettings.DEFAULT_TILE_PX;
-        private double scoreThreshold = 0, mergeRadius = 0;
-        private boolean ellipses;
+        private int threads, tileSize;
+        private double scoreThreshold, mergeRadius;
+        private boolean ellipses, allowNewClasses;
         private ProgressListener listener;
         private Cancellation cancellation;
 
+        private Builder() {
+            settings(startingSettings.get());
+        }
+
         public Builder model(String path) { model = path; return this; }
         public Builder model(Path path) { model = path == null ? null : path.toString(); return this; }
+        /** The default model beside the extension, whatever the preferences say. */
+        public Builder defaultModel() { model = null; return this; }
         public Builder nativeLibrary(String path) { nativeLibrary = path; return this; }
         public Builder threads(int n) { threads = n; return this; }
         public Builder tileSize(int px) { tileSize = px; return this; }
         public Builder scoreThreshold(double t) { scoreThreshold = t; return this; }
         public Builder mergeRadius(double um) { mergeRadius = um; return this; }
         public Builder ellipses(boolean e) { ellipses = e; return this; }
+        /** Fine-tuning: point classes the model lacks become new classes (else fine-tuning refuses them). */
+        public Builder allowNewClasses(boolean a) { allowNewClasses = a; return this; }
         public Builder progress(ProgressListener l) { listener = l; return this; }
         public Builder cancellation(Cancellation c) { cancellation = c; return this; }
 
@@ -275,7 +453,7 @@ public final class Muse {
             MuseSettings s = new MuseSettings(model == null || model.isBlank() ? null : Path.of(model),
                     nativeLibrary == null || nativeLibrary.isBlank() ? null : Path.of(nativeLibrary), threads, tileSize, scoreThreshold,
                     mergeRadius, ellipses);
-            return new Muse(s, listener, cancellation);
+            return new Muse(s, listener, cancellation, allowNewClasses);
         }
     }
 }

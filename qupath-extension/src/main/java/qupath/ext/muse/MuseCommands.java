@@ -3,6 +3,7 @@ package qupath.ext.muse;
 import io.github.musequpath.engine.Cancellation;
 import io.github.musequpath.engine.FinetuneResult;
 import io.github.musequpath.engine.NativeLibrary;
+import io.github.musequpath.engine.NucleusClass;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.file.Files;
@@ -26,20 +27,32 @@ import qupath.lib.gui.TaskRunnerFX;
 import qupath.lib.images.ImageData;
 import qupath.lib.io.PathIO;
 import qupath.lib.objects.PathObject;
+import qupath.lib.objects.classes.PathClass;
 import qupath.lib.plugins.workflow.DefaultScriptableWorkflowStep;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The menu commands: each reads the current image and selection on the FX thread, runs the
  * engine on a worker thread with QuPath's progress dialog and Cancel, then reports, records a
- * replayable workflow step, and never blocks the FX thread.
+ * replayable workflow step, and never blocks the FX thread. Errors reach QuPath's log with their
+ * stack trace as well as a dialog.
  */
 final class MuseCommands {
+    private static final Logger LOG = LoggerFactory.getLogger(MuseCommands.class);
     private final QuPathGUI qupath;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "muse-worker");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Long runs (detection, fine-tuning), one at a time. */
+    private final ExecutorService worker = daemonThread("muse-worker");
+    /** Short work that must not wait behind a long run nor run on the FX thread: counting, loading, exporting. */
+    private final ExecutorService shortWork = daemonThread("muse-short-work");
+
+    private static ExecutorService daemonThread(String name) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     MuseCommands(QuPathGUI qupath) {
         this.qupath = qupath;
@@ -51,11 +64,39 @@ final class MuseCommands {
         List<PathObject> selected = new ArrayList<>(imageData.getHierarchy().getSelectionModel().getSelectedObjects());
         boolean hasAreas = selected.stream().anyMatch(o -> o.isAnnotation() && o.getROI() != null && o.getROI().isArea());
         MuseSettings s = MusePreferences.settings();
-        run("MUSE: detecting nuclei", muse -> muse.detect(imageData, hasAreas ? selected : List.of()), summary -> {
-            imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE detect nuclei", MuseScript.detect(s, hasAreas)));
-            Dialogs.showInfoNotification("MUSE", summary.nuclei() + " nuclei in " + summary.tilesDone() + " tiles ("
-                    + String.format("%.1f", summary.seconds()) + " s)" + failedNote(summary));
+        // Counting MUSE's earlier detections scans every detection: off the FX thread, then ask.
+        inBackground("MUSE", () -> Muse.replaceableDetections(imageData, hasAreas ? selected : List.of()).size(), replaced -> {
+            String where = hasAreas ? "the selected areas" : "the whole image (no area is selected)";
+            if (!hasAreas || replaced > 0) {
+                String question = "Detect nuclei in " + where + "?" + (replaced == 0 ? ""
+                        : "\n" + replaced + " earlier MUSE detections there will be replaced (other objects are kept).");
+                if (!Dialogs.showYesNoDialog("MUSE", question)) return;
+            }
+            run("MUSE: detecting nuclei", builder -> {
+                Muse muse = builder.build();
+                Muse.Summary summary = hasAreas ? muse.detect(imageData, selected) : muse.detectWholeImage(imageData);
+                return new Detected(summary, muse.modelClasses());
+            }, done -> {
+                addToClassList(done.classes());
+                imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE detect nuclei", MuseScript.detect(s, hasAreas)));
+                Muse.Summary summary = done.summary();
+                Dialogs.showInfoNotification("MUSE", summary.nuclei() + " nuclei in " + summary.tilesDone() + " tiles ("
+                        + String.format("%.1f", summary.seconds()) + " s)" + (summary.replaced() > 0 ? ", " + summary.replaced() + " replaced" : "")
+                        + failedNote(summary));
+            });
         });
+    }
+
+    private record Detected(Muse.Summary summary, List<NucleusClass> classes) { }
+
+    /** Adds the model's classes, in its colours, to QuPath's class list (keeping the user's), so they can be picked and annotated. */
+    private void addToClassList(List<NucleusClass> classes) {
+        var available = qupath.getAvailablePathClasses();
+        List<String> names = available.stream().filter(c -> c != null).map(PathClass::toString).toList();
+        List<String> missing = MuseMarks.missingClasses(names, classes.stream().map(NucleusClass::name).toList());
+        for (NucleusClass c : classes) {
+            if (missing.contains(c.name())) available.add(PathClass.fromString(c.name(), c.packedRgb()));
+        }
     }
 
     void pseudoLabel() {
@@ -64,9 +105,11 @@ final class MuseCommands {
         List<PathObject> selected = new ArrayList<>(imageData.getHierarchy().getSelectionModel().getSelectedObjects());
         MuseSettings s = MusePreferences.settings();
         double ring = MusePreferences.pseudoLabelRingUm(), threshold = MusePreferences.pseudoLabelThreshold();
-        run("MUSE: pseudo-labels", muse -> muse.pseudoLabel(imageData, selected, ring, threshold), summary -> {
+        run("MUSE: pseudo-labels", builder -> builder.build().pseudoLabel(imageData, selected, ring, threshold), summary -> {
             imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE pseudo-labels", MuseScript.pseudoLabel(s, ring, threshold)));
-            Dialogs.showInfoNotification("MUSE", summary.nuclei() + " pseudo-labels to review (named 'MUSE pseudo-label')");
+            Dialogs.showInfoNotification("MUSE", summary.nuclei() + " pseudo-labels to review (named '" + MuseMarks.PSEUDO_LABEL_NAME + "')"
+                    + (summary.replaced() > 0 ? ", " + summary.replaced() + " earlier ones replaced" : "")
+                    + (summary.notes().isEmpty() ? "" : "; " + String.join("; ", summary.notes())));
         });
     }
 
@@ -94,11 +137,29 @@ final class MuseCommands {
         }
         Path output = newModelPath();
         MuseSettings s = MusePreferences.settings();
-        run("MUSE: fine-tuning", muse -> muse.finetune(imageData, selected, output.toString(), mode.get(), epochs), (FinetuneResult r) -> {
-            imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE fine-tune", MuseScript.finetune(s, output, mode.get(), epochs)));
+        // Which point classes the model lacks (loads the model: off the FX thread), then ask, then run.
+        inBackground("MUSE fine-tuning", () -> Muse.builder().settings(s).build().classesTheModelLacks(imageData, selected), lacking -> {
+            boolean newClasses = !lacking.isEmpty();
+            if (newClasses && !Dialogs.showYesNoDialog("MUSE", "The model has no class " + String.join(", ", lacking) + ".\nAdd "
+                    + (lacking.size() == 1 ? "it" : "them") + " to the model as new classes? (No: nothing is fine-tuned.)")) {
+                return;
+            }
+            startFinetune(imageData, selected, output, mode.get(), epochs, newClasses, s);
+        });
+    }
+
+    private void startFinetune(ImageData<BufferedImage> imageData, List<PathObject> selected, Path output, String mode, int epochs,
+                               boolean newClasses, MuseSettings s) {
+        run("MUSE: fine-tuning", builder -> builder.allowNewClasses(newClasses).build().finetune(imageData, selected, output.toString(), mode, epochs),
+                (Muse.Finetuned done) -> {
+            FinetuneResult r = done.result();
+            imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE fine-tune",
+                    MuseScript.finetune(s, output, mode, epochs, newClasses)));
             var last = r.history().get(r.history().size() - 1);
+            String leftOut = done.points().leftOutNote();
             if (Dialogs.showYesNoDialog("MUSE", "Saved " + output + "\n" + r.regions() + " regions, " + r.nuclei() + " nuclei, final loss "
-                    + String.format("%.4f", last.loss()) + ".\nUse this model from now on and detect again?")) {
+                    + String.format("%.4f", last.loss()) + (leftOut.isEmpty() ? "" : "\n(" + leftOut + ")")
+                    + ".\nUse this model from now on and detect again?")) {
                 MusePreferences.setModel(output);
                 detect();
             }
@@ -119,27 +180,44 @@ final class MuseCommands {
         chooser.setInitialFileName("nuclei.geojson");
         File file = chooser.showSaveDialog(qupath.getStage());
         if (file == null) return;
-        try {
-            // QuPath's own writer: the file re-imports exactly; temp file then rename, so a failure leaves nothing half-written.
-            Path target = file.toPath();
-            Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".muse-export", ".geojson");
-            PathIO.exportObjectsAsGeoJSON(tmp, detections, PathIO.GeoJsonExportOptions.FEATURE_COLLECTION);
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Dialogs.showInfoNotification("MUSE", detections.size() + " detections written to " + target);
-        } catch (Exception e) {
-            Dialogs.showErrorMessage("MUSE export", e);
-        }
+        List<PathObject> objects = new ArrayList<>(detections);
+        Path target = file.toPath();
+        shortWork.submit(() -> {
+            try {
+                // QuPath's own writer: the file re-imports exactly; temp file then rename, so a failure leaves nothing half-written.
+                Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".muse-export", ".geojson");
+                try {
+                    PathIO.exportObjectsAsGeoJSON(tmp, objects, PathIO.GeoJsonExportOptions.FEATURE_COLLECTION);
+                    Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+                Platform.runLater(() -> Dialogs.showInfoNotification("MUSE", objects.size() + " detections written to " + target));
+            } catch (Exception e) {
+                LOG.error("MUSE: exporting detections to {} failed", target, e);
+                Platform.runLater(() -> Dialogs.showErrorMessage("MUSE export", e));
+            }
+        });
     }
 
     void settings() {
         MuseSettings s = MusePreferences.settings();
-        String library;
-        try {
-            NativeLibrary.load(s.nativeLibrary() != null ? s.nativeLibrary() : MuseExtension.extensionFolder());
-            library = "engine " + NativeLibrary.version() + " loaded from " + NativeLibrary.loadedFrom();
-        } catch (RuntimeException e) {
-            library = e.getMessage();
-        }
+        // Loading the native library takes a moment: off the FX thread, then the dialog on it.
+        shortWork.submit(() -> {
+            String library;
+            try {
+                NativeLibrary.load(s.nativeLibrary() != null ? s.nativeLibrary() : MuseExtension.extensionFolder());
+                library = "engine " + NativeLibrary.version() + " loaded from " + NativeLibrary.loadedFrom();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("MUSE: the native library could not be loaded", e);
+                library = e.getMessage();
+            }
+            String text = library;
+            Platform.runLater(() -> showSettings(s, text));
+        });
+    }
+
+    private void showSettings(MuseSettings s, String library) {
         Alert alert = new Alert(Alert.AlertType.INFORMATION);
         alert.initOwner(qupath.getStage());
         alert.setTitle("MUSE settings");
@@ -180,21 +258,39 @@ final class MuseCommands {
      * Runs `work` on the worker thread with QuPath's progress dialog (its Cancel stops the engine
      * within one batch); the result, an error or the cancellation is reported on the FX thread.
      */
-    private <T> void run(String title, Function<Muse, T> work, Done<T> done) {
+    private <T> void run(String title, Function<Muse.Builder, T> work, Done<T> done) {
         worker.submit(() -> {
             Cancellation cancellation = new Cancellation();
             T result;
             try (MonitorProgressListener progress = new MonitorProgressListener(new TaskRunnerFX(qupath).makeProgressMonitor(), title,
                     cancellation)) {
-                result = work.apply(Muse.builder().settings(MusePreferences.settings()).cancellation(cancellation).progress(progress).build());
+                result = work.apply(Muse.builder().settings(MusePreferences.settings()).cancellation(cancellation).progress(progress));
             } catch (CancellationException e) {
+                LOG.info("{}: cancelled", title);
                 Platform.runLater(() -> Dialogs.showInfoNotification(title, "Cancelled; nothing was changed"));
                 return;
             } catch (RuntimeException | Error e) {
+                LOG.error("{} failed", title, e);
                 Platform.runLater(() -> Dialogs.showErrorMessage(title, e));
                 return;
             }
             Platform.runLater(() -> done.accept(result));
+        });
+    }
+
+    /**
+     * Runs short `work` off the FX thread, then `then` on it with the result; an error is logged
+     * and shown instead.
+     */
+    private <T> void inBackground(String title, java.util.concurrent.Callable<T> work, Done<T> then) {
+        shortWork.submit(() -> {
+            try {
+                T result = work.call();
+                Platform.runLater(() -> then.accept(result));
+            } catch (Exception | Error e) {
+                LOG.error("{} failed", title, e);
+                Platform.runLater(() -> Dialogs.showErrorMessage(title, e));
+            }
         });
     }
 }

@@ -21,6 +21,7 @@ public class MuseExtension implements QuPathExtension {
         if (installed) return;
         installed = true;
         MusePreferences.install(qupath);
+        Muse.startBuildersFrom(MusePreferences::settings);  // scripts replayed in a fresh session use the preferences
         MuseCommands commands = new MuseCommands(qupath);
         Menu menu = qupath.getMenu("Extensions>" + NAME, true);
         menu.getItems().addAll(

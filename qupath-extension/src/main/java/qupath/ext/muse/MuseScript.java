@@ -25,21 +25,30 @@ public final class MuseScript {
         return b.append('"').toString();
     }
 
-    /** The builder call that recreates `settings`. */
+    /**
+     * The builder call that recreates `settings`: every value that shapes the result is written
+     * out (builders start from the preferences of the session that replays the line, which may
+     * differ); only where the machine's native library lies, and threads left at "one per core",
+     * come from that session.
+     */
     public static String builder(MuseSettings s) {
         StringBuilder b = new StringBuilder("qupath.ext.muse.Muse.builder()");
         if (s.model() != null) b.append(".model(").append(quote(s.model().toString())).append(")");
+        else b.append(".defaultModel()");
         if (s.threads() > 0) b.append(".threads(").append(s.threads()).append(")");
-        if (s.tilePx() != MuseSettings.DEFAULT_TILE_PX) b.append(".tileSize(").append(s.tilePx()).append(")");
-        if (s.scoreThreshold() > 0) b.append(".scoreThreshold(").append(s.scoreThreshold()).append(")");
-        if (s.mergeRadiusUm() > 0) b.append(".mergeRadius(").append(s.mergeRadiusUm()).append(")");
-        if (s.ellipses()) b.append(".ellipses(true)");
+        b.append(".tileSize(").append(s.tilePx()).append(")");
+        b.append(".scoreThreshold(").append(s.scoreThreshold()).append(")");
+        b.append(".mergeRadius(").append(s.mergeRadiusUm()).append(")");
+        b.append(".ellipses(").append(s.ellipses()).append(")");
         return b.append(".build()").toString();
     }
 
-    /** Detection in the selected annotations (or the whole image when none is selected). */
+    /**
+     * Detection in the selected annotations, or explicitly in the whole image: a replay with no
+     * selection (Run for project) then does nothing rather than detect everywhere.
+     */
     public static String detect(MuseSettings s, boolean selectedAnnotations) {
-        return builder(s) + ".detect(getCurrentImageData(), " + (selectedAnnotations ? "getSelectedObjects()" : "[]") + ")";
+        return builder(s) + (selectedAnnotations ? ".detect(getCurrentImageData(), getSelectedObjects())" : ".detectWholeImage(getCurrentImageData())");
     }
 
     /** Pseudo-labels around the selected annotations. */
@@ -49,7 +58,14 @@ public final class MuseScript {
 
     /** Fine-tuning on the selected annotations. */
     public static String finetune(MuseSettings s, Path output, String mode, int epochs) {
-        return builder(s) + ".finetune(getCurrentImageData(), getSelectedObjects(), " + quote(output.toString()) + ", "
+        return finetune(s, output, mode, epochs, false);
+    }
+
+    /** Fine-tuning on the selected annotations, with point classes the model lacks added as new classes if `newClasses`. */
+    public static String finetune(MuseSettings s, Path output, String mode, int epochs, boolean newClasses) {
+        String b = builder(s);
+        if (newClasses) b = b.substring(0, b.length() - ".build()".length()) + ".allowNewClasses(true).build()";
+        return b + ".finetune(getCurrentImageData(), getSelectedObjects(), " + quote(output.toString()) + ", "
                 + quote(mode) + ", " + epochs + ")";
     }
 }

@@ -23,19 +23,55 @@ import qupath.lib.roi.interfaces.ROI;
 final class QuPathObjects {
     private QuPathObjects() { }
 
-    /** A detection (or, for pseudo-labels, a named point annotation) from a nucleus. */
-    static PathObject toPathObject(NucleusObjectSpec s, boolean annotation, String name) {
+    /** A detection from a nucleus, named so that MUSE recognises it later ({@link MuseMarks}). */
+    static PathObject toDetection(NucleusObjectSpec s, String name) {
         ImagePlane plane = ImagePlane.getDefaultPlane();
         ROI roi = s.radiusPx() > 0
                 ? ROIs.createEllipseROI(s.x() - s.radiusPx(), s.y() - s.radiusPx(), 2 * s.radiusPx(), 2 * s.radiusPx(), plane)
                 : ROIs.createPointsROI(s.x(), s.y(), plane);
-        PathClass cls = PathClass.fromString(s.className(), s.rgb());
-        PathObject obj = annotation ? PathObjects.createAnnotationObject(roi, cls) : PathObjects.createDetectionObject(roi, cls);
-        if (name != null) obj.setName(name);
+        PathObject obj = PathObjects.createDetectionObject(roi, PathClass.fromString(s.className(), s.rgb()));
+        obj.setName(name);
         try (MeasurementList ml = obj.getMeasurementList()) {
             for (Map.Entry<String, Double> m : s.measurements().entrySet()) ml.put(m.getKey(), m.getValue());
         }
         return obj;
+    }
+
+    /** One Points annotation (QuPath's multi-point ROI) of one class, with a name and one measurement. */
+    static PathObject pointsAnnotation(String className, int rgb, double[] xy, String name, String measurement, double value) {
+        double[] x = new double[xy.length / 2], y = new double[xy.length / 2];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = xy[2 * i];
+            y[i] = xy[2 * i + 1];
+        }
+        PathObject obj = PathObjects.createAnnotationObject(ROIs.createPointsROI(x, y, ImagePlane.getDefaultPlane()),
+                PathClass.fromString(className, rgb));
+        obj.setName(name);
+        try (MeasurementList ml = obj.getMeasurementList()) {
+            ml.put(measurement, value);
+        }
+        return obj;
+    }
+
+    /** The points of a Points annotation as x, y pairs. */
+    static double[] pointsOf(PathObject o) {
+        List<Point2> points = o.getROI().getAllPoints();
+        double[] xy = new double[points.size() * 2];
+        for (int i = 0; i < points.size(); i++) {
+            xy[2 * i] = points.get(i).getX();
+            xy[2 * i + 1] = points.get(i).getY();
+        }
+        return xy;
+    }
+
+    /** A measurement of an object, NaN if it has none. */
+    static double measurement(PathObject o, String name) {
+        return o.getMeasurementList().get(name);
+    }
+
+    /** The centre of an object's ROI, level-0 pixels. */
+    static double[] centroid(PathObject o) {
+        return new double[] {o.getROI().getCentroidX(), o.getROI().getCentroidY()};
     }
 
     /**

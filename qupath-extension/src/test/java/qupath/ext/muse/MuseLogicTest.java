@@ -143,8 +143,10 @@ class MuseLogicTest {
     void scriptsReplayTheSettingsAndQuoteForGroovy() {
         MuseSettings s = new MuseSettings(Path.of("/data/m$1 \"x\".muse"), null, 2, 256, 0.5, 0, true);
         assertEquals("qupath.ext.muse.Muse.builder().model(\"/data/m\\$1 \\\"x\\\".muse\").threads(2).tileSize(256).scoreThreshold(0.5)"
-                + ".ellipses(true).build().detect(getCurrentImageData(), getSelectedObjects())", MuseScript.detect(s, true));
-        assertEquals("qupath.ext.muse.Muse.builder().build().detect(getCurrentImageData(), [])", MuseScript.detect(MuseSettings.defaults(), false));
+                + ".mergeRadius(0.0).ellipses(true).build().detect(getCurrentImageData(), getSelectedObjects())", MuseScript.detect(s, true));
+        assertEquals("qupath.ext.muse.Muse.builder().defaultModel().tileSize(512).scoreThreshold(0.0).mergeRadius(0.0).ellipses(false).build()"
+                + ".detectWholeImage(getCurrentImageData())", MuseScript.detect(MuseSettings.defaults(), false),
+                "the whole image is said explicitly, so a replay without a selection never falls back to it");
         assertTrue(MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30)
                 .endsWith(".finetune(getCurrentImageData(), getSelectedObjects(), \"/m/new.muse\", \"heads\", 30)"));
     }
