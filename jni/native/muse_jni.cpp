@@ -22,12 +22,16 @@ namespace {
 /// What a model handle points to.
 struct ModelHandle {
     Model model;
+    std::filesystem::path file;  ///< where it was loaded from: fine-tuning never overwrites it
 };
 
-const Model& model_of(jlong handle) {
+const ModelHandle& handle_of(jlong handle) {
     if (handle == 0) throw InvalidArgument("the model is closed");
-    return reinterpret_cast<ModelHandle*>(handle)->model;
+    return *reinterpret_cast<ModelHandle*>(handle);
 }
+
+const Model& model_of(jlong handle) { return handle_of(handle).model; }
+const std::filesystem::path& base_file_of(jlong handle) { return handle_of(handle).file; }
 
 std::vector<Point> ring_of(const std::vector<double>& xy) {
     std::vector<Point> ring;
@@ -270,7 +274,8 @@ JNIEXPORT jboolean JNICALL Java_io_github_musequpath_engine_NativeBridge_retainF
 JNIEXPORT jlong JNICALL Java_io_github_musequpath_engine_NativeBridge_loadModel(JNIEnv* env, jclass, jstring path) {
     jlong out = 0;
     jni::guarded(env, [&] {
-        auto h = std::make_unique<ModelHandle>(ModelHandle{Model::load(jni::to_string(env, path))});
+        const std::string file = jni::to_string(env, path);
+        auto h = std::make_unique<ModelHandle>(ModelHandle{Model::load(file), file});
         out = reinterpret_cast<jlong>(h.release());
     });
     return out;
@@ -372,31 +377,18 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_fin
         const std::string output_path = jni::to_string(env, output);
         o.validate();
 
-        std::vector<ClassInfo> classes = base.config().classes;
-        std::vector<FinetuneSlide> data;
-        std::int64_t nuclei = 0;
+        FinetuneData data(base, i[4] != 0);
         const jsize count = images ? env->GetArrayLength(images) : 0;
         for (jsize k = 0; k < count; ++k) {
             jobject image = env->GetObjectArrayElement(images, k);
             AnnotatedSlide a = annotated_slide(env, image);
             env->DeleteLocalRef(image);
-            AnnotationReadOptions ro;
-            ro.classes = classes;  // classes added by earlier images keep their indices
-            ro.allow_new_classes = i[4] != 0;
-            AnnotationSet set = assemble_annotations(std::move(a.areas), a.points, ro,
+            AnnotationSet set = assemble_annotations(std::move(a.areas), a.points, data.read_options(),
                                                      "the annotations of '" + a.slide->path().string() + "'");
-            classes = set.classes;
-            for (const auto& r : set.regions) nuclei += static_cast<std::int64_t>(r.nuclei.size());
-            data.push_back({a.slide, a.mpp, std::move(set.regions)});
+            data.add(a.slide, a.mpp, std::move(set));
         }
-        std::vector<std::string> new_classes;
-        for (std::size_t c = base.config().classes.size(); c < classes.size(); ++c) new_classes.push_back(classes[c].name);
-
         JavaProgress progress(env, listener);
-        const FinetuneResult r = finetune(base, classes, data, o, progress.get());
-        r.model.save(output_path);
-        std::error_code ignored;
-        std::filesystem::remove(o.checkpoint, ignored);  // the finished model supersedes it
+        const FinetuneResult r = finetune_to_file(base, base_file_of(handle), data, o, output_path, progress.get());
 
         std::vector<double> history;
         for (const FinetuneEpoch& e : r.history) {
@@ -408,9 +400,9 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_fin
         out = env->NewObjectArray(4, object_class, nullptr);
         jni::throw_if_java_exception(env);
         env->SetObjectArrayElement(out, 0, jni::double_array(env, history));
-        env->SetObjectArrayElement(out, 1, jni::long_array(env, {r.regions, nuclei, r.resumed_after_epoch}));
+        env->SetObjectArrayElement(out, 1, jni::long_array(env, {r.regions, data.nuclei, r.resumed_after_epoch}));
         env->SetObjectArrayElement(out, 2, jni::double_array(env, {r.cache_seconds}));
-        env->SetObjectArrayElement(out, 3, jni::string_array(env, new_classes));
+        env->SetObjectArrayElement(out, 3, jni::string_array(env, data.new_classes()));
     });
     return out;
 }

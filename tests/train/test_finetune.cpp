@@ -249,6 +249,47 @@ TEST(Finetune, NewClassesGrowTheTypeHeadAndKeepTheOldOnes) {
     EXPECT_TRUE(at::allclose(new_w[3], old_w[2], 1e-5, 1e-6)) << "background moves to the end";
 }
 
+// The one entry point of the CLI, the viewer and Java: classes carried across slides, the base
+// model never overwritten, the model written, the finished run's checkpoint removed.
+TEST(FinetuneToFile, GathersSlidesRefusesTheBaseModelWritesTheModelAndDropsTheCheckpoint) {
+    const Model base = test::synthetic_detector();
+    test::TempDir dir;
+    const auto base_file = dir / "base.muse";
+    base.save(base_file);
+
+    FinetuneData data(base, true);
+    const auto images = swapped_set(2, 7400);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        AnnotationSet set = assemble_annotations({{"", Polygon{{{0, 0}, {192, 0}, {192, 192}, {0, 192}}, {}}}},
+                                                 {{i == 0 ? "Mitosis" : base.config().classes[0].name, {}, false, {{40, 40}}},
+                                                  {"Mitosis", {}, false, {{90, 90}}}, {"Apoptosis", {}, false, {{120, 120}}}},
+                                                 data.read_options(), "image " + std::to_string(i));
+        data.add(slide::image_source(images[i].image, images[i].mpp, images[i].name + ".png"), 0.0, std::move(set));
+    }
+    EXPECT_EQ(data.new_classes(), (std::vector<std::string>{"Mitosis", "Apoptosis"})) << "first use order, same index on image 2";
+    EXPECT_EQ(data.slides.size(), 2u);
+    EXPECT_EQ(data.regions, 2u);
+    EXPECT_EQ(data.nuclei, 6);
+
+    FinetuneOptions o;
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 1;
+    o.sample_px = 192;
+    o.checkpoint = dir / "run.ckpt";
+    EXPECT_THROW(finetune_to_file(base, base_file, data, o, base_file), InvalidArgument);
+    EXPECT_THROW(finetune_to_file(base, base_file, data, o, dir / "." / "base.muse"), InvalidArgument) << "another spelling";
+    FinetuneOptions clash = o;
+    clash.checkpoint = dir / "out.muse";
+    EXPECT_THROW(finetune_to_file(base, base_file, data, clash, dir / "out.muse"), InvalidArgument);
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.muse"));
+
+    const FinetuneResult r = finetune_to_file(base, base_file, data, o, dir / "out.muse");
+    EXPECT_EQ(Model::load(dir / "out.muse").config().classes.size(), 4u);
+    EXPECT_FALSE(std::filesystem::exists(o.checkpoint)) << "the finished model supersedes the checkpoint";
+    EXPECT_EQ(r.history.size(), 1u);
+    EXPECT_EQ(Model::load(base_file).config().classes.size(), 2u) << "the base model is untouched";
+}
+
 TEST(PseudoLabels, RingsSurroundTheRegionsAndReadBackAsAnnotations) {
     AnnotatedRegion r;
     r.area.outer = {{100, 100}, {200, 100}, {200, 150}, {100, 150}};

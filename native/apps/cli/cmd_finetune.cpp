@@ -18,15 +18,11 @@ namespace {
 /// BRCA-M2C images as slides with one annotated square each (the rest unlabelled): the
 /// simulation of a user that muse's evidence uses. The square's side is `fraction` of the
 /// image's shorter side, at a random position drawn from `seed`.
-std::vector<FinetuneSlide> simulated_annotations(const std::string& dataset, const std::string& split, double mpp,
-                                                 double fraction, std::uint64_t seed, std::int64_t& nuclei) {
-    std::vector<FinetuneSlide> out;
+void add_simulated_annotations(FinetuneData& data, const std::string& dataset, const std::string& split, double mpp,
+                               double fraction, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     for (const auto& img : read_brca_m2c(dataset, split, mpp)) {
-        FinetuneSlide s;
         const std::filesystem::path file = std::filesystem::path(dataset) / "images" / (img.name + ".png");
-        s.slide = open_slide(file);
-        s.mpp = img.mpp;
         const int w = img.image.width, h = img.image.height;
         const int side = std::max(16, static_cast<int>(fraction * std::min(w, h)));
         const int x0 = std::uniform_int_distribution<int>(0, w - side)(rng);
@@ -38,11 +34,11 @@ std::vector<FinetuneSlide> simulated_annotations(const std::string& dataset, con
         for (const auto& n : img.nuclei) {
             if (r.area.contains(n.x, n.y)) r.nuclei.push_back(n);
         }
-        nuclei += static_cast<std::int64_t>(r.nuclei.size());
-        s.regions.push_back(std::move(r));
-        out.push_back(std::move(s));
+        AnnotationSet set;
+        set.classes = data.classes;
+        set.regions.push_back(std::move(r));
+        data.add(open_slide(file), img.mpp, std::move(set));
     }
-    return out;
 }
 
 }  // namespace
@@ -106,46 +102,31 @@ Command add_finetune_command(CLI::App& app) {
                                   " slides, " + std::to_string(o->annotations.size()) + " annotation files)");
         }
         const std::string model_path = model_or_default(o->model);
-        if (std::filesystem::exists(o->output) && std::filesystem::equivalent(o->output, model_path)) {
-            throw InvalidArgument("-o would overwrite the base model '" + model_path + "': choose another file");
-        }
+        o->ft.checkpoint = o->checkpoint.empty() ? o->output + ".ckpt" : o->checkpoint;
+        check_finetune_paths(model_path, o->output, o->ft.checkpoint);  // before any work
         const Model base = Model::load(model_path);
         o->ft.mode = parse_finetune_mode(o->mode);
         o->ft.lfov = !o->no_lfov;
-        o->ft.checkpoint = o->checkpoint.empty() ? o->output + ".ckpt" : o->checkpoint;
 
-        std::vector<FinetuneSlide> data;
-        std::vector<ClassInfo> classes = base.config().classes;
-        std::int64_t nuclei = 0;
+        FinetuneData data(base, o->new_classes);
         nlohmann::json sources = nlohmann::json::array();
         if (!o->dataset.empty()) {
-            data = simulated_annotations(o->dataset, o->split, o->mpp > 0 ? o->mpp : 0.5, o->fraction, o->ft.seed, nuclei);
+            add_simulated_annotations(data, o->dataset, o->split, o->mpp > 0 ? o->mpp : 0.5, o->fraction, o->ft.seed);
             sources.push_back({{"dataset", o->dataset}, {"split", o->split}, {"annotated_fraction", o->fraction}});
         } else {
             for (std::size_t i = 0; i < o->slides.size(); ++i) {
-                AnnotationReadOptions ro;
-                ro.classes = classes;
-                ro.allow_new_classes = o->new_classes;
-                AnnotationSet a = read_qupath_annotations(o->annotations[i], ro);
-                classes = a.classes;
-                FinetuneSlide s;
-                s.slide = open_slide(o->slides[i]);
-                s.mpp = o->mpp;
-                for (const auto& r : a.regions) nuclei += static_cast<std::int64_t>(r.nuclei.size());
+                AnnotationSet a = read_qupath_annotations(o->annotations[i], data.read_options());
                 if (a.points_outside || a.areas_without_points) {
                     status(o->annotations[i] + ": " + std::to_string(a.points_outside) + " point(s) outside every area and " +
                            std::to_string(a.areas_without_points) + " area(s) without points are not used");
                 }
-                s.regions = std::move(a.regions);
+                data.add(open_slide(o->slides[i]), o->mpp, std::move(a));
                 sources.push_back({{"slide", o->slides[i]}, {"annotations", o->annotations[i]}});
-                data.push_back(std::move(s));
             }
         }
         o->ft.provenance_json = nlohmann::json({{"base_model_file", model_path}, {"data", sources}}).dump();
-        std::size_t regions = 0;
-        for (const auto& d : data) regions += d.regions.size();
         status("fine-tuning " + model_path + " (" + base.config().arch + ", mode " + o->mode + ") on " +
-               std::to_string(regions) + " annotated regions with " + std::to_string(nuclei) + " nuclei, " +
+               std::to_string(data.regions) + " annotated regions with " + std::to_string(data.nuclei) + " nuclei, " +
                std::to_string(o->ft.epochs) + " epochs" + (o->ft.resume ? ", resuming" : ""));
 
         auto last = std::chrono::steady_clock::now();
@@ -155,7 +136,7 @@ Command add_finetune_command(CLI::App& app) {
             last = now;
             status("  " + std::to_string(u.done) + "/" + std::to_string(u.total) + " " + u.unit + ": " + u.message);
         });
-        const FinetuneResult r = finetune(base, classes, data, o->ft, progress.get(), [&](const FinetuneEpoch& e) {
+        const FinetuneResult r = finetune_to_file(base, model_path, data, o->ft, o->output, progress.get(), [&](const FinetuneEpoch& e) {
             char line[256];
             std::snprintf(line, sizeof line,
                           "epoch %3d/%d  loss %.4f (type %.4f, reg %.2f, cons %.4f x %.3f, %lld pseudo-labels)  lr %.2e  %.1f s",
@@ -163,13 +144,10 @@ Command add_finetune_command(CLI::App& app) {
                           static_cast<long long>(e.pseudo_labels), e.lr, e.seconds);
             status(line);
         });
-        r.model.save(o->output);
         status("wrote " + o->output + (r.cache_seconds > 0 ? " (features cached in " + std::to_string(r.cache_seconds).substr(0, 4) + " s)" : ""));
         if (!o->report.empty()) {
             write_file_atomically(o->report, nlohmann::json::parse(r.model.config().provenance_json).dump(2) + "\n");
         }
-        std::error_code ignored;
-        std::filesystem::remove(o->ft.checkpoint, ignored);  // the finished model supersedes it
     }};
 }
 

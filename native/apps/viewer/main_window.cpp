@@ -441,22 +441,13 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
         show_error(tr("Open a slide and load a model first"));
         return false;
     }
-    std::error_code ec;
-    if (std::filesystem::weakly_canonical(output, ec) == std::filesystem::weakly_canonical(model_path_, ec)) {
-        show_error(tr("Choose a new file for the fine-tuned model: %1 is the model it starts from").arg(q(output)));
-        return false;
-    }
-    FinetuneSlide data;
-    std::vector<ClassInfo> classes;
+    auto data = std::make_shared<FinetuneData>(*model_, true);
     FinetuneOptions options;
     const bool ready = attempt([&] {
-        AnnotationReadOptions ro;
-        ro.classes = model_->config().classes;
-        ro.allow_new_classes = true;
-        AnnotationSet set = assemble_annotations(annotations_.objects().areas, annotations_.objects().points, ro, "the drawn annotations");
-        classes = set.classes;
-        data.slide = slide_;
-        data.regions = std::move(set.regions);
+        check_finetune_paths(model_path_, output, options.checkpoint);  // never the model it starts from
+        data->add(slide_, 0.0,
+                  assemble_annotations(annotations_.objects().areas, annotations_.objects().points, data->read_options(),
+                                       "the drawn annotations"));
         options.mode = parse_finetune_mode(mode);
         options.epochs = epochs;
         options.validate();
@@ -470,9 +461,8 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
         refresh_point_classes();
         statusBar()->showMessage(tr("Saved the fine-tuned model as %1; it is the current model now").arg(q(output)), 15000);
     };
-    return begin_job(tr("Fine-tuning"), [model = model_, classes, data, options, output, result](const Progress& progress) {
-        FinetuneResult r = finetune(*model, classes, {data}, options, progress);
-        r.model.save(output);
+    return begin_job(tr("Fine-tuning"), [model = model_, base_file = model_path_, data, options, output, result](const Progress& progress) {
+        FinetuneResult r = finetune_to_file(*model, base_file, *data, options, output, progress);
         *result = std::make_shared<const Model>(std::move(r.model));
     });
 }

@@ -104,6 +104,43 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                         const FinetuneOptions& options, const Progress& progress = Progress(),
                         const std::function<void(const FinetuneEpoch&)>& on_epoch = {});
 
+/// The annotated slides of one fine-tuning run, gathered slide by slide. Point classes map onto
+/// the base model's classes; with `allow_new_classes` a class the model lacks is appended (in
+/// order of first use) and keeps its index on every later slide.
+struct FinetuneData {
+    FinetuneData(const Model& base, bool allow_new_classes);
+
+    /// How to read the next slide's annotations (read_qupath_annotations, assemble_annotations).
+    AnnotationReadOptions read_options() const;
+    /// Adds a slide with its annotations (read with read_options()).
+    void add(std::shared_ptr<const SlideSource> slide, double mpp, AnnotationSet annotations);
+    /// The classes appended to the base model's.
+    std::vector<std::string> new_classes() const;
+
+    std::vector<ClassInfo> classes;     ///< the base model's, then the new ones
+    std::vector<FinetuneSlide> slides;
+    std::int64_t nuclei = 0;            ///< labelled nuclei over all regions
+    std::size_t regions = 0;
+    std::size_t points_outside = 0, areas_without_points = 0;  ///< left out (reported by the callers)
+
+private:
+    std::size_t base_classes_;
+    bool allow_new_classes_;
+};
+
+/// Throws InvalidArgument if the fine-tuned model or its checkpoint would overwrite the base
+/// model's file (or each other): every front end checks this before doing any work.
+void check_finetune_paths(const std::filesystem::path& base_file, const std::filesystem::path& output,
+                          const std::filesystem::path& checkpoint);
+
+/// The one way the CLI, the viewer and Java fine-tune into a file: checks the paths, fine-tunes,
+/// writes the model to `output` atomically, then removes the checkpoint (the finished model
+/// supersedes it; a failed or cancelled run keeps it, so `resume` can continue).
+FinetuneResult finetune_to_file(const Model& base, const std::filesystem::path& base_file, const FinetuneData& data,
+                                const FinetuneOptions& options, const std::filesystem::path& output,
+                                const Progress& progress = Progress(),
+                                const std::function<void(const FinetuneEpoch&)>& on_epoch = {});
+
 /// Where pseudo-labels for review are looked for: a ring of `ring_px` (level-0 pixels) around
 /// each annotated region: the region's bounding box grown by the ring width, with the region's
 /// outline as a hole. Detect in these areas with a high score threshold (`muse pseudolabel`).

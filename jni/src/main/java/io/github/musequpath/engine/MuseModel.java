@@ -1,6 +1,5 @@
 package io.github.musequpath.engine;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -93,16 +92,12 @@ public final class MuseModel implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(output, "output");
         if (images.isEmpty()) throw new IllegalArgumentException("fine-tuning needs at least one annotated image");
-        if (sameFile(output, file)) throw new IllegalArgumentException("the fine-tuned model must not overwrite the base model " + file);
         NativeAnnotatedImage[] n = images.stream().map(NativeAnnotatedImage::new).toArray(NativeAnnotatedImage[]::new);
         double[] numbers = {options.lr(), options.lrMin(), options.consWeight(), options.consThreshold()};
         int[] ints = {options.epochs(), options.batch(), options.samplePx(), options.lfov() ? 1 : 0,
                 options.allowNewClasses() ? 1 : 0, options.resume() ? 1 : 0};
-        Path checkpointPath = options.checkpoint() == null ? Path.of(output + ".ckpt") : options.checkpoint();
-        if (sameFile(checkpointPath, output) || sameFile(checkpointPath, file)) {
-            throw new IllegalArgumentException("the checkpoint " + checkpointPath + " must be neither the output nor the base model");
-        }
-        String checkpoint = checkpointPath.toString();
+        // The engine refuses an output or checkpoint that is the base model's file (one check for every front end).
+        String checkpoint = (options.checkpoint() == null ? Path.of(output + ".ckpt") : options.checkpoint()).toString();
         String provenance = "{\"caller\":\"muse-engine Java API\",\"base_model_file\":" + jsonString(String.valueOf(file))
                 + ",\"images\":[" + String.join(",", images.stream().map(i -> jsonString(imageName(i))).toList()) + "]}";
         NativeProgress progress = startProgress(listener, cancellation);
@@ -156,17 +151,6 @@ public final class MuseModel implements AutoCloseable {
             return c.apply(handle);
         } finally {
             lock.readLock().unlock();
-        }
-    }
-
-    /** The same file (a path that does not exist yet is the same as nothing). */
-    private static boolean sameFile(Path a, Path b) {
-        if (a == null || b == null) return false;
-        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) return true;
-        try {
-            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
-        } catch (java.io.IOException e) {
-            return false;
         }
     }
 

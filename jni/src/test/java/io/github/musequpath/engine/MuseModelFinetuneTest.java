@@ -99,16 +99,21 @@ class MuseModelFinetuneTest {
     void theBaseModelIsNeverOverwritten(@TempDir Path dir) throws Exception {
         Path copy = Files.copy(TestImages.model(), dir.resolve("base.muse"));
         try (MuseModel base = MuseModel.load(copy)) {
-            assertThrows(IllegalArgumentException.class, () -> base.finetune(List.of(annotated("Tumor")), quick().build(), copy, null, null));
+            MuseException e = assertThrows(MuseException.class, () -> base.finetune(List.of(annotated("Tumor")), quick().build(), copy, null, null));
+            assertEquals(MuseException.Kind.INVALID_ARGUMENT, e.kind());
+            assertTrue(e.getMessage().contains("base model"), e.getMessage());
         }
     }
 
     @Test
     void aCheckpointThatWouldReplaceTheOutputOrTheBaseModelIsRefused(@TempDir Path dir) {
         Path out = dir.resolve("o.muse");
-        assertThrows(IllegalArgumentException.class, () -> model.finetune(List.of(annotated("Tumor")), quick().checkpoint(out).build(), out, null, null));
-        assertThrows(IllegalArgumentException.class,
+        MuseException e = assertThrows(MuseException.class,
+                () -> model.finetune(List.of(annotated("Tumor")), quick().checkpoint(out).build(), out, null, null));
+        assertTrue(e.getMessage().contains("checkpoint"), e.getMessage());
+        e = assertThrows(MuseException.class,
                 () -> model.finetune(List.of(annotated("Tumor")), quick().checkpoint(TestImages.model()).build(), out, null, null));
+        assertEquals(MuseException.Kind.INVALID_ARGUMENT, e.kind());
         assertFalse(Files.exists(out));
     }
 
