@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include "io/file_reader.hpp"
 #include "io/safetensors.hpp"
 #include "muse/errors.hpp"
 #include "muse/model.hpp"
@@ -93,6 +94,37 @@ TEST_F(ModelFileBadInput, TruncatedModelFileIsCorrupt) {
     const std::string msg = load_error<CorruptFile>(dir / "cut.muse");
     EXPECT_NE(msg.find("cut.muse"), std::string::npos) << msg;
     EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+}
+
+// 200 bytes flipped inside the tensor data (the damage that used to load silently and detect
+// nothing): the checksum names the file and the tensor. A flip in the config is caught too.
+TEST_F(ModelFileBadInput, FlippedBytesFailTheChecksumNamingTheTensor) {
+    Model::create_untrained(config_with_classes(), 1).save(dir / "m.muse");
+    const std::string full = muse::test::read_file(dir / "m.muse");
+    std::uint64_t header = 0;
+    for (int i = 7; i >= 0; --i) header = (header << 8) | static_cast<unsigned char>(full[static_cast<std::size_t>(i)]);
+    const io::SafetensorsHeader h = io::read_safetensors_header(io::FileReader(dir / "m.muse"));
+    const io::SafetensorsEntry& victim = h.tensors[h.tensors.size() / 2];
+    ASSERT_GE(victim.size, 400u);
+    std::string damaged = full;
+    for (std::size_t i = 0; i < 200; ++i) damaged[victim.offset + 100 + i] = static_cast<char>(~damaged[victim.offset + 100 + i]);
+    muse::test::write_file(dir / "flipped.muse", damaged);
+    const std::string msg = load_error<CorruptFile>(dir / "flipped.muse");
+    EXPECT_NE(msg.find("flipped.muse"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'" + victim.name + "'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("checksum"), std::string::npos) << msg;
+
+    // One character of the config changed (a class colour 255 -> 254, still valid JSON).
+    std::string config_flip = full;
+    const std::size_t at = config_flip.find("255,", config_flip.find("color", 8));  // the config is pretty-printed JSON
+    ASSERT_NE(at, std::string::npos);
+    ASSERT_LT(at, 8 + header);
+    config_flip[at + 2] = '4';
+    muse::test::write_file(dir / "config.muse", config_flip);
+    const std::string cmsg = load_error<CorruptFile>(dir / "config.muse");
+    EXPECT_NE(cmsg.find("model config"), std::string::npos) << cmsg;
+
+    EXPECT_NO_THROW(Model::load(dir / "m.muse")) << "the intact file still loads";
 }
 
 TEST_F(ModelFileBadInput, SafetensorsWithoutMuseConfigIsNotAModel) {

@@ -2,7 +2,9 @@
 #include "model/model_file.hpp"
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
+#include "io/checksum.hpp"
 #include "io/file_reader.hpp"
 #include "io/safetensors.hpp"
 #include "model/model_config.hpp"
@@ -26,6 +28,11 @@ std::string dtype_name(at::ScalarType type) {
     throw InvalidArgument(std::string("cannot store tensors of type ") + at::toString(type) + " in a model file");
 }
 
+/// Metadata key of the checksums: a JSON object of tensor name -> checksum of its bytes, and
+/// kConfigChecksumName -> checksum of the config JSON; "algorithm" names the hash.
+constexpr const char* kChecksumsKey = "muse_checksums";
+constexpr const char* kConfigChecksumName = "__config__";
+
 }  // namespace
 
 bool has_model_file_signature(const std::filesystem::path& path) {
@@ -46,6 +53,28 @@ ModelFileContents read_model_file(const std::filesystem::path& path) {
         throw UnsupportedFormat(f.quoted() + " is a safetensors file but not a muse model (no '" +
                                 std::string(kConfigMetadataKey) + "' metadata)");
     }
+    // Checksums (files written since they were introduced; older files have none and load as before).
+    nlohmann::json sums;
+    if (auto c = header.metadata.find(kChecksumsKey); c != header.metadata.end()) {
+        sums = nlohmann::json::parse(c->second, nullptr, false);
+        if (!sums.is_object() || sums.value("algorithm", "") != io::kChecksumAlgorithm || !sums.contains("tensors") ||
+            !sums["tensors"].is_object()) {
+            throw CorruptFile(f.quoted() + " is damaged: its checksum table cannot be read");
+        }
+    }
+    auto verify = [&](const std::string& name, const void* data, std::size_t size, const std::string& what) {
+        if (sums.is_null()) return;
+        const auto& table = sums["tensors"];
+        if (!table.contains(name) || !table[name].is_string()) {
+            throw CorruptFile(f.quoted() + " is damaged: " + what + " has no checksum");
+        }
+        const std::string computed = io::checksum_hex(data, size);
+        if (table[name].get<std::string>() != computed) {
+            throw CorruptFile(f.quoted() + " is damaged: " + what + " does not match its checksum (stored " +
+                              table[name].get<std::string>() + ", computed " + computed + "); use an intact copy");
+        }
+    };
+    verify(kConfigChecksumName, cfg->second.data(), cfg->second.size(), "the model config");
     ModelFileContents out;
     out.config = config_from_json(cfg->second, f.quoted());
     for (const auto& e : header.tensors) {
@@ -53,7 +82,12 @@ ModelFileContents read_model_file(const std::filesystem::path& path) {
         if (type == dtype_table().end()) throw UnsupportedFormat(f.quoted() + ": tensor '" + e.name + "' has dtype " + e.dtype);
         at::Tensor t = at::empty(e.shape, at::TensorOptions().dtype(type->second));
         f.read_at(e.offset, t.data_ptr(), e.size, ("tensor '" + e.name + "'").c_str());
+        verify(e.name, t.data_ptr(), e.size, "tensor '" + e.name + "'");
         out.weights.emplace(e.name, std::move(t));
+    }
+    if (!sums.is_null() && sums["tensors"].size() != header.tensors.size() + 1) {
+        throw CorruptFile(f.quoted() + " is damaged: it lists " + std::to_string(sums["tensors"].size() - 1) +
+                          " tensor checksums for " + std::to_string(header.tensors.size()) + " tensors");
     }
     return out;
 }
@@ -63,6 +97,9 @@ void write_model_file(const std::filesystem::path& path, const ModelConfig& conf
     config.validate();
     std::vector<at::Tensor> keep_alive;  // contiguous copies must outlive the write
     std::vector<io::SafetensorsBlob> blobs;
+    const std::string config_json = config_to_json(config);
+    nlohmann::json table = nlohmann::json::object();
+    table[kConfigChecksumName] = io::checksum_hex(config_json.data(), config_json.size());
     for (const auto& [name, tensor] : weights) {
         keep_alive.push_back(tensor.contiguous());
         const at::Tensor& t = keep_alive.back();
@@ -72,9 +109,13 @@ void write_model_file(const std::filesystem::path& path, const ModelConfig& conf
         b.shape.assign(t.sizes().begin(), t.sizes().end());
         b.data = t.data_ptr();
         b.size = static_cast<std::uint64_t>(t.numel()) * t.element_size();
+        if (name == kConfigChecksumName) throw InvalidArgument("a tensor cannot be named '" + name + "'");
+        table[name] = io::checksum_hex(b.data, b.size);
         blobs.push_back(std::move(b));
     }
-    io::write_safetensors(path.string(), blobs, {{kConfigMetadataKey, config_to_json(config)}, {"format", "pt"}});
+    const nlohmann::json sums = {{"algorithm", io::kChecksumAlgorithm}, {"tensors", table}};
+    io::write_safetensors(path.string(), blobs,
+                          {{kConfigMetadataKey, config_json}, {kChecksumsKey, sums.dump()}, {"format", "pt"}});
 }
 
 }  // namespace muse::model
