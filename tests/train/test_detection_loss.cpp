@@ -50,6 +50,21 @@ TEST(DetectionLoss, UnmatchedProposalsAreBackgroundAndOffsetsOnlyCountWhenMatche
     EXPECT_EQ(points.grad()[0][1].abs().sum().item<double>(), 0.0);
 }
 
+TEST(DetectionLoss, ClassWeightsScaleTheirNucleiInTheTypeTerm) {
+    // Two proposals on two nuclei of classes 0 and 1; logits favour class 1 everywhere, so the
+    // class-0 nucleus has the larger CE. Weighting class 0 up pulls the weighted mean towards it.
+    const at::Tensor points = at::tensor({10.f, 10.f, 40.f, 40.f}).view({1, 2, 2});
+    const at::Tensor logits = at::tensor({0.f, 2.f, 0.f, 0.f, 2.f, 0.f}).view({1, 2, 3});
+    const std::vector<std::vector<LabelledPoint>> nuclei = {{{10, 10, 0}, {40, 40, 1}}};
+    const double ce0 = -std::log(1.0 / (2.0 + std::exp(2.0))), ce1 = -std::log(std::exp(2.0) / (2.0 + std::exp(2.0)));
+    LossWeights equal;
+    EXPECT_NEAR(detection_loss(points, logits, nuclei, equal).type.item<double>(), (ce0 + ce1) / 2, 1e-5);
+    LossWeights balanced;
+    balanced.classes = {3.0, 1.0};
+    EXPECT_NEAR(detection_loss(points, logits, nuclei, balanced).type.item<double>(), (3 * ce0 + ce1) / 4, 1e-5)
+        << "cross-entropy's weighted mean";
+}
+
 TEST(DetectionLoss, RegressionTermIsTheSquaredDistanceOfMatchedPoints) {
     at::Tensor points = at::tensor({13.f, 14.f}).view({1, 1, 2});
     at::Tensor logits = at::zeros({1, 1, 2});

@@ -46,6 +46,10 @@ Command add_train_command(CLI::App& app) {
     cmd->add_option("--lr-min", o->train.lr_min, "Learning rate at the end of the cosine schedule")->capture_default_str();
     cmd->add_option("--weight-decay", o->train.weight_decay, "Adam weight decay")->capture_default_str();
     cmd->add_option("--reg-weight", o->train.reg_weight, "Weight of the coordinate loss")->capture_default_str();
+    cmd->add_option("--class-balance", o->train.class_balance,
+                    "Weigh each class's loss by (mean count / its count)^this over the training labels (0 = off, 0.5 = sqrt)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     cmd->add_option("--background-weight", o->train.background_weight, "CE weight of the background class")
         ->capture_default_str();
     cmd->add_option("--colour-jitter", o->train.colour_jitter, "Colour jitter amount")->capture_default_str();

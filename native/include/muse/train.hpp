@@ -43,6 +43,8 @@ struct TrainOptions {
     double reg_weight = 5e-3;      ///< lambda_reg (paper)
     double type_weight = 1.0;      ///< lambda_type (paper)
     double background_weight = 0.5;       ///< CE weight of the background class
+    double class_balance = 0.0;           ///< CE weight of class c = (mean count / count of c)^this over the
+                                          ///< training labels, normalised to mean 1 (0 = equal, 0.5 = sqrt, 1 = inverse)
     double match_distance_weight = 0.05;  ///< matching cost per pixel of distance
     bool flips = true;
     bool rotations = true;          ///< multiples of 90 degrees

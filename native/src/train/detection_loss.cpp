@@ -60,6 +60,7 @@ DetectionLoss detection_loss(const at::Tensor& points, const at::Tensor& logits,
         }
     }
     at::Tensor class_weights = at::ones({k + 1});
+    for (std::int64_t c = 0; c < k && c < static_cast<std::int64_t>(w.classes.size()); ++c) class_weights[c] = w.classes[c];
     class_weights[k] = w.background;
     DetectionLoss out;
     const bool any_annotated = !partial || region.any().item<bool>();

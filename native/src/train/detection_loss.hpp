@@ -24,6 +24,7 @@ struct LossWeights {
     double reg = 5e-3;
     double type = 1.0;
     double background = 0.5;       ///< CE weight of the background class
+    std::vector<double> classes;   ///< CE weight of each nucleus class (empty = 1 for all)
     double match_distance = 0.05;  ///< matching cost per pixel
     double cons = 0.0;             ///< lambda_cons: weight of L_cons (outside the annotated region)
     double cons_threshold = 0.9;   ///< a proposal outside is a pseudo-label when its best nucleus probability >= this

@@ -50,6 +50,7 @@ nlohmann::json options_json(const TrainOptions& o) {
             {"reg_weight", o.reg_weight},
             {"type_weight", o.type_weight},
             {"background_weight", o.background_weight},
+            {"class_balance", o.class_balance},
             {"match_distance_weight", o.match_distance_weight},
             {"flips", o.flips},
             {"rotations", o.rotations},
@@ -84,6 +85,30 @@ EvalReport validate(const ModelConfig& config, const model::NamedTensors& weight
         .front();
 }
 
+/// CE weights per class from the training labels' class counts: (mean / count)^power, normalised
+/// to mean 1, so that a rare class (Stroma in BRCA-M2C) counts more; empty for power 0. A class
+/// without labels gets weight 1.
+std::vector<double> class_balance_weights(const std::vector<LabelledImage>& images, std::size_t classes, double power) {
+    if (power <= 0 || classes == 0) return {};
+    std::vector<double> count(classes, 0.0);
+    for (const auto& img : images) {
+        for (const auto& n : img.nuclei) count[static_cast<std::size_t>(n.class_index)] += 1;
+    }
+    double total = 0;
+    std::size_t present = 0;
+    for (double c : count) total += c, present += c > 0;
+    if (present == 0) return {};
+    const double mean = total / static_cast<double>(present);
+    std::vector<double> w(classes, 1.0);
+    double sum = 0;
+    for (std::size_t c = 0; c < classes; ++c) {
+        if (count[c] > 0) w[c] = std::pow(mean / count[c], power);
+        sum += w[c];
+    }
+    for (double& v : w) v *= static_cast<double>(classes) / sum;
+    return w;
+}
+
 }  // namespace
 
 void TrainOptions::validate() const {
@@ -97,6 +122,7 @@ void TrainOptions::validate() const {
     require(weight_decay >= 0, "weight_decay must be >= 0");
     require(reg_weight >= 0 && type_weight > 0, "reg_weight must be >= 0 and type_weight > 0");
     require(background_weight > 0, "background_weight must be > 0");
+    require(class_balance >= 0 && class_balance <= 1, "class_balance must be in [0, 1]");
     require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
     require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
     require(scale_jitter >= 0 && scale_jitter < 0.5, "scale_jitter must be in [0, 0.5)");
@@ -162,6 +188,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     weights.reg = o.reg_weight;
     weights.type = o.type_weight;
     weights.background = o.background_weight;
+    weights.classes = class_balance_weights(train, config.classes.size(), o.class_balance);
     weights.match_distance = o.match_distance_weight;
 
     const auto per_epoch = static_cast<std::int64_t>((train.size() + o.batch - 1) / o.batch);
