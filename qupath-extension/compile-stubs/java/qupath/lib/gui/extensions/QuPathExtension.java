@@ -5,4 +5,6 @@ public interface QuPathExtension {
     void installExtension(qupath.lib.gui.QuPathGUI qupath);
     String getName();
     String getDescription();
+    default qupath.lib.common.Version getQuPathVersion() { throw new UnsupportedOperationException("compile-only declaration"); }
+    default qupath.lib.common.Version getVersion() { throw new UnsupportedOperationException("compile-only declaration"); }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuItem;
+import qupath.lib.common.Version;
 import qupath.lib.gui.QuPathGUI;
 import qupath.lib.gui.extensions.QuPathExtension;
 
@@ -47,6 +48,44 @@ public class MuseExtension implements QuPathExtension {
     public String getDescription() {
         return "Detects and classifies nuclei in H&E images with MUSE, and fine-tunes the model on your own annotations "
                 + "(LFoV semi-supervised), all on the CPU with a native engine.";
+    }
+
+    /** The oldest QuPath this extension is written for (0.5.1 and 0.6.0 share every member it calls). */
+    @Override
+    public Version getQuPathVersion() {
+        return Version.parse(MIN_QUPATH_VERSION);
+    }
+
+    /** This extension's version, from the jar's manifest (Implementation-Version). */
+    @Override
+    public Version getVersion() {
+        return Version.parse(versionOr(manifestVersion(), "0.1.0"));
+    }
+
+    static final String MIN_QUPATH_VERSION = "0.5.1";
+
+    /**
+     * Implementation-Version from this extension's own jar manifest, or null (not from a jar). Read
+     * from the jar rather than the Package, which another jar of the same package may define first.
+     */
+    static String manifestVersion() {
+        try {
+            var source = MuseExtension.class.getProtectionDomain().getCodeSource();
+            if (source == null) return null;
+            Path jar = Path.of(source.getLocation().toURI());
+            if (!Files.isRegularFile(jar)) return null;
+            try (var file = new java.util.jar.JarFile(jar.toFile())) {
+                var manifest = file.getManifest();
+                return manifest == null ? null : manifest.getMainAttributes().getValue("Implementation-Version");
+            }
+        } catch (java.io.IOException | URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The manifest's version, or `fallback` when the classes do not come from the jar (tests, IDE). */
+    static String versionOr(String manifestVersion, String fallback) {
+        return manifestVersion == null || manifestVersion.isBlank() ? fallback : manifestVersion.strip();
     }
 
     /** The folder holding this extension's jar (where the native library and default model may sit); null if unknown. */

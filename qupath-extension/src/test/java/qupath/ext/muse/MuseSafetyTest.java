@@ -123,4 +123,13 @@ class MuseSafetyTest {
                 + ".allowNewClasses(true).build().finetune(getCurrentImageData(), getSelectedObjects(), "
                 + "\"/m/new.muse\", \"heads\", 30)", MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, true));
     }
+
+    @Test
+    void theJarTellsQuPathItsVersion() {
+        // The tests run against the built jar: its manifest's Implementation-Version is what QuPath shows.
+        String v = MuseExtension.manifestVersion();
+        assertTrue(v != null && v.matches("\\d+\\.\\d+\\.\\d+.*"), "Implementation-Version: " + v);
+        assertEquals("0.1.0", MuseExtension.versionOr(null, "0.1.0"));
+        assertEquals("0.2.0", MuseExtension.versionOr(" 0.2.0 ", "0.1.0"));
+    }
 }
