@@ -263,6 +263,19 @@ TEST_F(CliDetection, ErrorsAreClear) {
               1);
     EXPECT_HAS(out, "is outside 0.05-100 um/px");
     EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
+    // Empty glass: 0 nuclei may be genuine, so a result and exit 0, with a loud warning saying why.
+    RgbImage glass(320, 320);
+    std::fill(glass.pixels.begin(), glass.pixels.end(), std::uint8_t{245});
+    write_png(glass, work / "glass.png");
+    ASSERT_EQ(test::run_muse("detect " + shell_quote((work / "glass.png").string()) + " --mpp 0.5 -m " +
+                                 shell_quote((std::filesystem::path(MUSE_TEST_FIXTURES_DIR) / "synthetic-detector.muse").string()) +
+                                 " -o " + shell_quote((work / "glass.geojson").string()),
+                             &out),
+              0)
+        << out;
+    EXPECT_HAS(out, "holds tissue, so no nucleus was detected");
+    EXPECT_HAS(out, "--no-tissue-mask");
+    EXPECT_TRUE(nlohmann::json::parse(test::read_file(work / "glass.geojson"))["features"].empty());
     ASSERT_EQ(test::run_muse("detect --help", &out), 0);
     EXPECT_HAS(out, "Example");
     EXPECT_HAS(out, "--roi");

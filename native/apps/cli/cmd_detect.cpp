@@ -131,6 +131,13 @@ Command add_detect_command(CLI::App& app) {
                       static_cast<long long>(s.tiles_planned), static_cast<long long>(s.tiles_total),
                       static_cast<long long>(s.tiles_failed), s.area_mm2, duration(s.seconds).c_str(), s.level, s.slide_mpp);
         status(line);
+        if (s.tiles_planned == 0 && o->detect.tissue_mask) {
+            // 0 nuclei can be genuine (empty glass), but is more often a faint slide the tissue mask missed.
+            status("warning: none of the " + std::to_string(s.tiles_total) + " tiles " +
+                   (o->detect.regions.empty() ? "of the slide" : "in the --roi areas") +
+                   " holds tissue, so no nucleus was detected; if there is tissue (a faint stain, an unusual "
+                   "background), run again with --no-tissue-mask");
+        }
     }};
 }
 
