@@ -229,20 +229,61 @@ jlongArray long_array(JNIEnv* env, const std::vector<std::int64_t>& v) {
     return out;
 }
 
-jobject object_field(JNIEnv* env, jobject obj, const char* name, const char* signature) {
+namespace {
+
+/// The field `name` of obj's class; an InvalidArgument naming it when the class lacks it.
+jfieldID field_id(JNIEnv* env, jobject obj, const char* name, const char* signature) {
+    if (!obj) throw InvalidArgument(std::string("a native call got null where an object with field '") + name + "' was expected");
     jclass cls = env->GetObjectClass(obj);
     jfieldID id = env->GetFieldID(cls, name, signature);
     env->DeleteLocalRef(cls);
-    throw_if_java_exception(env);
-    return env->GetObjectField(obj, id);
+    if (!id || env->ExceptionCheck()) {
+        env->ExceptionClear();
+        throw InvalidArgument(std::string("the Java and native sides of the engine differ: no field '") + name + "' (" + signature +
+                              "); rebuild the jar and the native library together");
+    }
+    return id;
 }
 
-double double_field(JNIEnv* env, jobject obj, const char* name) {
-    jclass cls = env->GetObjectClass(obj);
-    jfieldID id = env->GetFieldID(cls, name, "D");
-    env->DeleteLocalRef(cls);
-    throw_if_java_exception(env);
-    return env->GetDoubleField(obj, id);
+}  // namespace
+
+jobject object_field(JNIEnv* env, jobject obj, const char* name, const char* signature) {
+    return env->GetObjectField(obj, field_id(env, obj, name, signature));
+}
+
+double double_field(JNIEnv* env, jobject obj, const char* name) { return env->GetDoubleField(obj, field_id(env, obj, name, "D")); }
+
+int int_field(JNIEnv* env, jobject obj, const char* name) { return env->GetIntField(obj, field_id(env, obj, name, "I")); }
+
+std::int64_t long_field(JNIEnv* env, jobject obj, const char* name) { return env->GetLongField(obj, field_id(env, obj, name, "J")); }
+
+bool bool_field(JNIEnv* env, jobject obj, const char* name) {
+    return env->GetBooleanField(obj, field_id(env, obj, name, "Z")) == JNI_TRUE;
+}
+
+std::string string_field(JNIEnv* env, jobject obj, const char* name) {
+    auto s = static_cast<jstring>(object_field(env, obj, name, "Ljava/lang/String;"));
+    std::string out = to_string(env, s);
+    if (s) env->DeleteLocalRef(s);
+    return out;
+}
+
+void set_object_field(JNIEnv* env, jobject obj, const char* name, const char* signature, jobject value) {
+    const jfieldID id = field_id(env, obj, name, signature);
+    env->SetObjectField(obj, id, value);
+    if (value) env->DeleteLocalRef(value);
+}
+
+void set_double_field(JNIEnv* env, jobject obj, const char* name, double value) {
+    env->SetDoubleField(obj, field_id(env, obj, name, "D"), value);
+}
+
+void set_int_field(JNIEnv* env, jobject obj, const char* name, int value) {
+    env->SetIntField(obj, field_id(env, obj, name, "I"), value);
+}
+
+void set_long_field(JNIEnv* env, jobject obj, const char* name, std::int64_t value) {
+    env->SetLongField(obj, field_id(env, obj, name, "J"), static_cast<jlong>(value));
 }
 
 bool translate_current_exception(JNIEnv* env) noexcept {

@@ -60,9 +60,19 @@ jfloatArray float_array(JNIEnv* env, const std::vector<float>& values);
 jintArray int_array(JNIEnv* env, const std::vector<int>& values);
 jlongArray long_array(JNIEnv* env, const std::vector<std::int64_t>& values);
 
-/// Field readers for the package's plain carrier classes.
+/// Field access for the package's plain carrier classes (Native*.java): options arrive and
+/// results leave by field name, so the order of values is written nowhere. A missing field is
+/// an error naming it (the Java and C++ sides were built from different sources).
 jobject object_field(JNIEnv* env, jobject obj, const char* name, const char* signature);
 double double_field(JNIEnv* env, jobject obj, const char* name);
+int int_field(JNIEnv* env, jobject obj, const char* name);
+std::int64_t long_field(JNIEnv* env, jobject obj, const char* name);
+bool bool_field(JNIEnv* env, jobject obj, const char* name);
+std::string string_field(JNIEnv* env, jobject obj, const char* name);  ///< "" for null
+void set_object_field(JNIEnv* env, jobject obj, const char* name, const char* signature, jobject value);  ///< frees `value`
+void set_double_field(JNIEnv* env, jobject obj, const char* name, double value);
+void set_int_field(JNIEnv* env, jobject obj, const char* name, int value);
+void set_long_field(JNIEnv* env, jobject obj, const char* name, std::int64_t value);
 
 /// Inside a catch block: the exception being handled becomes a pending Java exception:
 /// muse::Cancelled -> java.util.concurrent.CancellationException, muse errors -> MuseException

@@ -143,24 +143,46 @@ private:
     Progress progress_;
 };
 
-SlideDetectOptions detect_options(JNIEnv* env, jdoubleArray numbers, jintArray ints, jobjectArray regions) {
-    const std::vector<double> n = jni::to_vector(env, numbers);
-    const std::vector<int> i = jni::to_vector(env, ints);
-    if (n.size() != 4 || i.size() != 4) throw InvalidArgument("detection options: wrong number of values");
+/// A NativeDetectOptions, field by field. Ranges are checked by SlideDetectOptions::validate.
+SlideDetectOptions detect_options(JNIEnv* env, jobject options) {
+    if (!options) throw InvalidArgument("detection options are missing");
     SlideDetectOptions o;
-    o.decode.score_threshold = n[0];
-    o.decode.merge_radius_um = n[1];
-    o.mpp = n[2];
-    o.overlap_um = n[3];
-    o.tile_px = i[0];
-    o.batch = i[1];
-    o.reader_threads = i[2];
-    o.tissue_mask = i[3] != 0;
+    o.decode.score_threshold = jni::double_field(env, options, "scoreThreshold");
+    o.decode.merge_radius_um = jni::double_field(env, options, "mergeRadiusUm");
+    o.mpp = jni::double_field(env, options, "mpp");
+    o.overlap_um = jni::double_field(env, options, "overlapUm");
+    o.tile_px = jni::int_field(env, options, "tilePx");
+    o.batch = jni::int_field(env, options, "batch");
+    o.reader_threads = jni::int_field(env, options, "readerThreads");
+    o.tissue_mask = jni::bool_field(env, options, "tissueMask");
+    auto regions = static_cast<jobjectArray>(jni::object_field(env, options, "regions", "[[[D"));
     o.regions = polygons_of(env, regions);
+    if (regions) env->DeleteLocalRef(regions);
     return o;
 }
 
-/// Collects detections for Java as flat arrays.
+/// A NativeFinetuneOptions, field by field (output and provenance aside). Ranges are checked by
+/// FinetuneOptions::validate.
+FinetuneOptions finetune_options(JNIEnv* env, jobject options) {
+    if (!options) throw InvalidArgument("fine-tuning options are missing");
+    FinetuneOptions o;
+    o.mode = parse_finetune_mode(jni::string_field(env, options, "mode"));
+    o.seed = static_cast<std::uint64_t>(jni::long_field(env, options, "seed"));
+    o.lr = jni::double_field(env, options, "lr");
+    o.lr_min = jni::double_field(env, options, "lrMin");
+    o.cons_weight = jni::double_field(env, options, "consWeight");
+    o.cons_threshold = jni::double_field(env, options, "consThreshold");
+    o.epochs = jni::int_field(env, options, "epochs");
+    o.batch = jni::int_field(env, options, "batch");
+    o.sample_px = jni::int_field(env, options, "samplePx");
+    o.lfov = jni::bool_field(env, options, "lfov");
+    o.resume = jni::bool_field(env, options, "resume");
+    o.checkpoint = jni::string_field(env, options, "checkpoint");
+    o.provenance_json = jni::string_field(env, options, "provenanceJson");
+    return o;
+}
+
+/// Collects detections, then fills a NativeDetections.
 struct DetectionArrays {
     std::vector<double> xy;
     std::vector<int> classes;
@@ -172,19 +194,18 @@ struct DetectionArrays {
         scores.push_back(d.score);
         probabilities.insert(probabilities.end(), d.probabilities.begin(), d.probabilities.end());
     }
-    jobjectArray to_java(JNIEnv* env, const SlideDetectSummary& s) const {
-        jclass object_class = env->FindClass("java/lang/Object");
-        jni::throw_if_java_exception(env);
-        jobjectArray out = env->NewObjectArray(7, object_class, nullptr);
-        jni::throw_if_java_exception(env);
-        env->SetObjectArrayElement(out, 0, jni::double_array(env, xy));
-        env->SetObjectArrayElement(out, 1, jni::int_array(env, classes));
-        env->SetObjectArrayElement(out, 2, jni::float_array(env, scores));
-        env->SetObjectArrayElement(out, 3, jni::float_array(env, probabilities));
-        env->SetObjectArrayElement(out, 4, jni::long_array(env, {s.tiles_total, s.tiles_planned, s.tiles_done, s.tiles_failed}));
-        env->SetObjectArrayElement(out, 5, jni::double_array(env, {s.seconds, s.slide_mpp}));
-        env->SetObjectArrayElement(out, 6, jni::string_array(env, s.failures));
-        return out;
+    void to_java(JNIEnv* env, const SlideDetectSummary& s, jobject out) const {
+        jni::set_object_field(env, out, "xy", "[D", jni::double_array(env, xy));
+        jni::set_object_field(env, out, "classes", "[I", jni::int_array(env, classes));
+        jni::set_object_field(env, out, "scores", "[F", jni::float_array(env, scores));
+        jni::set_object_field(env, out, "probabilities", "[F", jni::float_array(env, probabilities));
+        jni::set_long_field(env, out, "tilesTotal", s.tiles_total);
+        jni::set_long_field(env, out, "tilesPlanned", s.tiles_planned);
+        jni::set_long_field(env, out, "tilesDone", s.tiles_done);
+        jni::set_long_field(env, out, "tilesFailed", s.tiles_failed);
+        jni::set_double_field(env, out, "seconds", s.seconds);
+        jni::set_double_field(env, out, "mpp", s.slide_mpp);
+        jni::set_object_field(env, out, "failures", "[Ljava/lang/String;", jni::string_array(env, s.failures));
     }
 };
 
@@ -285,8 +306,7 @@ JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_freeModel(J
     jni::guarded(env, [&] { delete reinterpret_cast<ModelHandle*>(handle); });
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_modelInfo(JNIEnv* env, jclass, jlong handle) {
-    jobjectArray out = nullptr;
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_modelInfo(JNIEnv* env, jclass, jlong handle, jobject out) {
     jni::guarded(env, [&] {
         const ModelConfig& c = model_of(handle).config();
         std::vector<std::string> names;
@@ -295,89 +315,74 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_mod
             names.push_back(k.name);
             rgb.push_back((k.color[0] << 16) | (k.color[1] << 8) | k.color[2]);
         }
-        jclass object_class = env->FindClass("java/lang/Object");
-        jni::throw_if_java_exception(env);
-        out = env->NewObjectArray(6, object_class, nullptr);
-        jni::throw_if_java_exception(env);
-        env->SetObjectArrayElement(out, 0, jni::to_java(env, c.arch));
-        env->SetObjectArrayElement(out, 1, jni::to_java(env, c.provenance_json));
-        env->SetObjectArrayElement(out, 2, jni::string_array(env, names));
-        env->SetObjectArrayElement(out, 3, jni::int_array(env, rgb));
-        env->SetObjectArrayElement(out, 4, jni::double_array(env, {c.mpp, c.detection.score_threshold, c.detection.merge_radius_um}));
-        env->SetObjectArrayElement(out, 5, jni::int_array(env, {c.img_size, c.detection.proposal_stride_px}));
+        jni::set_object_field(env, out, "arch", "Ljava/lang/String;", jni::to_java(env, c.arch));
+        jni::set_object_field(env, out, "provenanceJson", "Ljava/lang/String;", jni::to_java(env, c.provenance_json));
+        jni::set_object_field(env, out, "classNames", "[Ljava/lang/String;", jni::string_array(env, names));
+        jni::set_object_field(env, out, "classRgb", "[I", jni::int_array(env, rgb));
+        jni::set_double_field(env, out, "mpp", c.mpp);
+        jni::set_double_field(env, out, "scoreThreshold", c.detection.score_threshold);
+        jni::set_double_field(env, out, "mergeRadiusUm", c.detection.merge_radius_um);
+        jni::set_int_field(env, out, "imageSize", c.img_size);
+        jni::set_int_field(env, out, "proposalStridePx", c.detection.proposal_stride_px);
     });
-    return out;
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_detect(JNIEnv* env, jclass, jlong handle, jstring path,
-                                                                                 jobject feed, jdoubleArray numbers, jintArray ints,
-                                                                                 jobjectArray regions, jobject listener) {
-    jobjectArray out = nullptr;
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_checkDetectOptions(JNIEnv* env, jclass, jobject options) {
+    jni::guarded(env, [&] { detect_options(env, options).validate(); });
+}
+
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_checkFinetuneOptions(JNIEnv* env, jclass, jobject options) {
+    jni::guarded(env, [&] { finetune_options(env, options).validate(); });
+}
+
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_detect(JNIEnv* env, jclass, jlong handle, jstring path,
+                                                                         jobject feed, jobject options, jobject listener,
+                                                                         jobject out) {
     jni::guarded(env, [&] {
         const Model& model = model_of(handle);
-        const SlideDetectOptions options = detect_options(env, numbers, ints, regions);
+        const SlideDetectOptions o = detect_options(env, options);
+        o.validate();
         if (!path && !feed) throw InvalidArgument("neither a slide file nor a pixel source was given");
         const std::unique_ptr<SlideSource> slide = path ? open_slide(jni::to_string(env, path)) : pixel_feed(env, feed);
         JavaProgress progress(env, listener);
         DetectionArrays found;
-        const SlideDetectSummary s = detect_slide(model, *slide, options, [&](const Detection& d) { found.add(d); }, progress.get());
-        out = found.to_java(env, s);
+        const SlideDetectSummary s = detect_slide(model, *slide, o, [&](const Detection& d) { found.add(d); }, progress.get());
+        found.to_java(env, s, out);
     });
-    return out;
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_pseudoLabel(JNIEnv* env, jclass, jlong handle,
-                                                                                      jobject image, jdouble ring_um,
-                                                                                      jdouble threshold, jdoubleArray numbers,
-                                                                                      jintArray ints, jobject listener) {
-    jobjectArray out = nullptr;
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_pseudoLabel(JNIEnv* env, jclass, jlong handle, jobject image,
+                                                                              jdouble ring_um, jdouble threshold, jobject options,
+                                                                              jobject listener, jobject out) {
     jni::guarded(env, [&] {
         const Model& model = model_of(handle);
+        PseudoLabelOptions po;
+        po.ring_um = ring_um;
+        po.threshold = threshold;
+        po.detect = detect_options(env, options);
+        po.detect.regions.clear();  // the rings around the areas are the regions
+        po.validate();
         AnnotatedSlide a = annotated_slide(env, image);
         AnnotationReadOptions ro;
         ro.classes = model.config().classes;
         ro.allow_new_classes = true;  // only the areas matter here
         const AnnotationSet set = assemble_annotations(std::move(a.areas), a.points, ro, "the annotations of '" + a.slide->path().string() + "'");
-        PseudoLabelOptions po;
-        po.ring_um = ring_um;
-        po.threshold = threshold;
-        po.detect = detect_options(env, numbers, ints, nullptr);
         if (a.mpp > 0) po.detect.mpp = a.mpp;
         JavaProgress progress(env, listener);
         DetectionArrays found;
         const SlideDetectSummary s = pseudo_label(model, *a.slide, set.regions, po, [&](const Detection& d) { found.add(d); }, progress.get());
-        out = found.to_java(env, s);
+        found.to_java(env, s, out);
     });
-    return out;
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_finetune(
-    JNIEnv* env, jclass, jlong handle, jobjectArray images, jstring mode, jlong seed, jdoubleArray numbers, jintArray ints,
-    jstring checkpoint, jstring output, jstring provenance, jobject listener) {
-    jobjectArray out = nullptr;
+JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_finetune(JNIEnv* env, jclass, jlong handle, jobjectArray images,
+                                                                           jobject options, jobject listener, jobject out) {
     jni::guarded(env, [&] {
         const Model& base = model_of(handle);
-        const std::vector<double> n = jni::to_vector(env, numbers);
-        const std::vector<int> i = jni::to_vector(env, ints);
-        if (n.size() != 4 || i.size() != 6) throw InvalidArgument("fine-tuning options: wrong number of values");
-        FinetuneOptions o;
-        o.mode = parse_finetune_mode(jni::to_string(env, mode));
-        o.seed = static_cast<std::uint64_t>(seed);
-        o.lr = n[0];
-        o.lr_min = n[1];
-        o.cons_weight = n[2];
-        o.cons_threshold = n[3];
-        o.epochs = i[0];
-        o.batch = i[1];
-        o.sample_px = i[2];
-        o.lfov = i[3] != 0;
-        o.resume = i[5] != 0;
-        o.checkpoint = jni::to_string(env, checkpoint);
-        o.provenance_json = jni::to_string(env, provenance);
-        const std::string output_path = jni::to_string(env, output);
+        const FinetuneOptions o = finetune_options(env, options);
         o.validate();
-
-        FinetuneData data(base, i[4] != 0);
+        const std::string output_path = jni::string_field(env, options, "output");
+        FinetuneData data(base, jni::bool_field(env, options, "allowNewClasses"));
         const jsize count = images ? env->GetArrayLength(images) : 0;
         for (jsize k = 0; k < count; ++k) {
             jobject image = env->GetObjectArrayElement(images, k);
@@ -390,21 +395,21 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_musequpath_engine_NativeBridge_fin
         JavaProgress progress(env, listener);
         const FinetuneResult r = finetune_to_file(base, base_file_of(handle), data, o, output_path, progress.get());
 
-        std::vector<double> history;
+        jclass cls = env->GetObjectClass(out);
+        const jmethodID add_epoch = env->GetMethodID(cls, "addEpoch", "(IDDDDDDDJ)V");
+        env->DeleteLocalRef(cls);
+        jni::throw_if_java_exception(env);
         for (const FinetuneEpoch& e : r.history) {
-            history.insert(history.end(), {static_cast<double>(e.epoch), e.loss, e.loss_type, e.loss_reg, e.loss_cons, e.lambda_cons,
-                                           e.lr, e.seconds, static_cast<double>(e.pseudo_labels)});
+            env->CallVoidMethod(out, add_epoch, static_cast<jint>(e.epoch), e.loss, e.loss_type, e.loss_reg, e.loss_cons, e.lambda_cons,
+                                e.lr, e.seconds, static_cast<jlong>(e.pseudo_labels));
+            jni::throw_if_java_exception(env);
         }
-        jclass object_class = env->FindClass("java/lang/Object");
-        jni::throw_if_java_exception(env);
-        out = env->NewObjectArray(4, object_class, nullptr);
-        jni::throw_if_java_exception(env);
-        env->SetObjectArrayElement(out, 0, jni::double_array(env, history));
-        env->SetObjectArrayElement(out, 1, jni::long_array(env, {r.regions, data.nuclei, r.resumed_after_epoch}));
-        env->SetObjectArrayElement(out, 2, jni::double_array(env, {r.cache_seconds}));
-        env->SetObjectArrayElement(out, 3, jni::string_array(env, data.new_classes()));
+        jni::set_long_field(env, out, "regions", r.regions);
+        jni::set_long_field(env, out, "nuclei", data.nuclei);
+        jni::set_int_field(env, out, "resumedAfterEpoch", static_cast<int>(r.resumed_after_epoch));
+        jni::set_double_field(env, out, "cacheSeconds", r.cache_seconds);
+        jni::set_object_field(env, out, "newClasses", "[Ljava/lang/String;", jni::string_array(env, data.new_classes()));
     });
-    return out;
 }
 
 }  // extern "C"

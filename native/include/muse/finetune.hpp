@@ -154,6 +154,7 @@ struct PseudoLabelOptions {
     double ring_um = 50.0;       ///< width of the ring around each region
     double threshold = 0.9;      ///< score a pseudo-label needs
     SlideDetectOptions detect;   ///< tiling, MPP, threads; its regions and score threshold are set here
+    void validate() const;       ///< throws InvalidArgument naming the bad field
 };
 
 /// Pseudo-labels for review: detections scoring at least options.threshold in a ring of

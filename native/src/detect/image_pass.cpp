@@ -82,7 +82,7 @@ namespace muse {
 
 void DetectOptions::validate() const {
     if (!(score_threshold >= 0.0 && score_threshold < 1.0)) {
-        throw InvalidArgument("score_threshold must be in (0, 1) (0 = the model's), got " + std::to_string(score_threshold));
+        throw InvalidArgument("score_threshold must be in [0, 1) (0 = the model's), got " + std::to_string(score_threshold));
     }
     if (!(merge_radius_um >= 0.0) || !std::isfinite(merge_radius_um)) {
         throw InvalidArgument("merge_radius_um must be >= 0 (0 = the model's), got " + std::to_string(merge_radius_um));

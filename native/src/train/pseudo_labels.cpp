@@ -1,4 +1,6 @@
 // Pseudo-labels proposed for review: confident detections in a ring around annotated regions.
+#include <cmath>
+
 #include "muse/errors.hpp"
 #include "muse/finetune.hpp"
 #include "muse/model.hpp"
@@ -20,13 +22,21 @@ std::vector<Polygon> pseudo_label_rings(const std::vector<AnnotatedRegion>& regi
     return rings;
 }
 
+void PseudoLabelOptions::validate() const {
+    if (!(ring_um > 0) || !std::isfinite(ring_um)) throw InvalidArgument("the pseudo-label ring must be wider than 0 um");
+    // The threshold becomes the detection's score threshold: the same range as there.
+    if (!(threshold > 0 && threshold < 1)) {
+        throw InvalidArgument("the pseudo-label threshold must be in (0, 1), got " + std::to_string(threshold));
+    }
+    SlideDetectOptions d = detect;
+    d.decode.score_threshold = threshold;
+    d.validate();
+}
+
 SlideDetectSummary pseudo_label(const Model& model, const SlideSource& slide, const std::vector<AnnotatedRegion>& regions,
                                 const PseudoLabelOptions& options, const std::function<void(const Detection&)>& sink,
                                 const Progress& progress) {
-    if (!(options.ring_um > 0)) throw InvalidArgument("the pseudo-label ring must be wider than 0 um");
-    if (!(options.threshold > 0 && options.threshold <= 1)) {
-        throw InvalidArgument("the pseudo-label threshold must be in (0, 1], got " + std::to_string(options.threshold));
-    }
+    options.validate();
     if (regions.empty()) throw InvalidArgument("pseudo-labels need at least one annotated region");
     SlideDetectOptions d = options.detect;
     d.mpp = slide_mpp(slide, d.mpp);

@@ -28,14 +28,16 @@ import qupath.lib.images.ImageData;
 import qupath.lib.io.PathIO;
 import qupath.lib.objects.PathObject;
 import qupath.lib.objects.classes.PathClass;
+import qupath.lib.plugins.SimpleProgressMonitor;
 import qupath.lib.plugins.workflow.DefaultScriptableWorkflowStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The menu commands: each reads the current image and selection on the FX thread, runs the
- * engine on a worker thread with QuPath's progress dialog and Cancel, then reports, records a
- * replayable workflow step, and never blocks the FX thread. Errors reach QuPath's log with their
+ * engine on a worker thread with a progress display and Cancel (QuPath's progress dialog for
+ * detection; a window that leaves QuPath usable for fine-tuning, which takes minutes), then
+ * reports, records a replayable workflow step, and never blocks the FX thread. Errors reach QuPath's log with their
  * stack trace as well as a dialog.
  */
 final class MuseCommands {
@@ -45,6 +47,8 @@ final class MuseCommands {
     private final ExecutorService worker = daemonThread("muse-worker");
     /** Short work that must not wait behind a long run nor run on the FX thread: counting, loading, exporting. */
     private final ExecutorService shortWork = daemonThread("muse-short-work");
+    /** The title of the long run in progress, if any (runs queue on `worker`). */
+    private final java.util.concurrent.atomic.AtomicReference<String> running = new java.util.concurrent.atomic.AtomicReference<>();
 
     private static ExecutorService daemonThread(String name) {
         return Executors.newSingleThreadExecutor(r -> {
@@ -62,25 +66,50 @@ final class MuseCommands {
         ImageData<BufferedImage> imageData = currentImage();
         if (imageData == null) return;
         List<PathObject> selected = new ArrayList<>(imageData.getHierarchy().getSelectionModel().getSelectedObjects());
-        boolean hasAreas = selected.stream().anyMatch(o -> o.isAnnotation() && o.getROI() != null && o.getROI().isArea());
+        List<PathObject> selectedAreas = selected.stream().filter(o -> o.isAnnotation() && o.getROI() != null && o.getROI().isArea()).toList();
+        List<String> areaClasses = imageData.getHierarchy().getAnnotationObjects().stream()
+                .filter(o -> o.getROI() != null && o.getROI().isArea() && o.getPathClass() != null)
+                .map(o -> o.getPathClass().toString()).distinct().sorted().toList();
+        DetectChoices initial = MusePreferences.detectChoices();
+        if (initial.scope() == DetectChoices.Scope.SELECTED && selectedAreas.isEmpty()) {
+            initial = new DetectChoices(initial.model(), initial.threads(), initial.scoreThreshold(), initial.ellipses(),
+                    DetectChoices.Scope.WHOLE_IMAGE, null);  // nothing selected: offer the whole image, still asked
+        }
+        var chosen = DetectDialog.show(qupath.getStage(), initial, areaClasses, selectedAreas.size());
+        if (chosen.isEmpty()) return;
+        DetectChoices c = chosen.get();
+        MusePreferences.remember(c);
+        List<PathObject> areas = switch (c.scope()) {
+            case SELECTED -> selectedAreas;
+            case CLASS -> Muse.annotationsOfClass(imageData, c.areaClass());
+            case WHOLE_IMAGE -> List.of();
+        };
+        if (c.scope() != DetectChoices.Scope.WHOLE_IMAGE && areas.isEmpty()) {
+            Dialogs.showErrorMessage("MUSE", c.scope() == DetectChoices.Scope.SELECTED ? "No area annotation is selected"
+                    : "There is no area annotation of class '" + c.areaClass() + "'");
+            return;
+        }
         MuseSettings s = MusePreferences.settings();
         // Counting MUSE's earlier detections scans every detection: off the FX thread, then ask.
-        inBackground("MUSE", () -> Muse.replaceableDetections(imageData, hasAreas ? selected : List.of()).size(), replaced -> {
-            String where = hasAreas ? "the selected areas" : "the whole image (no area is selected)";
-            if (!hasAreas || replaced > 0) {
-                String question = "Detect nuclei in " + where + "?" + (replaced == 0 ? ""
-                        : "\n" + replaced + " earlier MUSE detections there will be replaced (other objects are kept).");
-                if (!Dialogs.showYesNoDialog("MUSE", question)) return;
+        inBackground("MUSE", () -> Muse.replaceableDetections(imageData, areas).size(), replaced -> {
+            String where = switch (c.scope()) {
+                case SELECTED -> "the " + areas.size() + " selected area" + (areas.size() == 1 ? "" : "s");
+                case CLASS -> "the " + areas.size() + " area" + (areas.size() == 1 ? "" : "s") + " of class '" + c.areaClass() + "'";
+                case WHOLE_IMAGE -> "the whole image";
+            };
+            if (replaced > 0 && !Dialogs.showYesNoDialog("MUSE", "Detect nuclei in " + where + "?\n" + replaced
+                    + " earlier MUSE detections there will be replaced (other objects are kept).")) {
+                return;
             }
             run("MUSE: detecting nuclei", builder -> {
                 Muse muse = builder.build();
-                Muse.Summary summary = hasAreas ? muse.detect(imageData, selected) : muse.detectWholeImage(imageData);
+                Muse.Summary summary = c.scope() == DetectChoices.Scope.WHOLE_IMAGE ? muse.detectWholeImage(imageData) : muse.detect(imageData, areas);
                 return new Detected(summary, muse.modelClasses());
             }, done -> {
                 addToClassList(done.classes());
-                imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE detect nuclei", MuseScript.detect(s, hasAreas)));
+                imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE detect nuclei", c.script(s)));
                 Muse.Summary summary = done.summary();
-                Dialogs.showInfoNotification("MUSE", summary.nuclei() + " nuclei in " + summary.tilesDone() + " tiles ("
+                Dialogs.showInfoNotification("MUSE", summary.nuclei() + " nuclei in " + where + ", " + summary.tilesDone() + " tiles ("
                         + String.format("%.1f", summary.seconds()) + " s)" + (summary.replaced() > 0 ? ", " + summary.replaced() + " replaced" : "")
                         + failedNote(summary));
             });
@@ -150,7 +179,9 @@ final class MuseCommands {
 
     private void startFinetune(ImageData<BufferedImage> imageData, List<PathObject> selected, Path output, String mode, int epochs,
                                boolean newClasses, MuseSettings s) {
-        run("MUSE: fine-tuning", builder -> builder.allowNewClasses(newClasses).build().finetune(imageData, selected, output.toString(), mode, epochs),
+        // Minutes of work: a window that does not block QuPath, with Cancel.
+        runWith(new ProgressWindow(qupath.getStage()), "MUSE: fine-tuning",
+                builder -> builder.allowNewClasses(newClasses).build().finetune(imageData, selected, output.toString(), mode, epochs),
                 (Muse.Finetuned done) -> {
             FinetuneResult r = done.result();
             imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE fine-tune",
@@ -259,11 +290,22 @@ final class MuseCommands {
      * within one batch); the result, an error or the cancellation is reported on the FX thread.
      */
     private <T> void run(String title, Function<Muse.Builder, T> work, Done<T> done) {
+        runWith(null, title, work, done);
+    }
+
+    /**
+     * As run, with `monitor` showing the progress (null: QuPath's own progress dialog, made on the
+     * worker thread). Runs queue one behind the other: the user is told when one has to wait.
+     */
+    private <T> void runWith(SimpleProgressMonitor monitor, String title, Function<Muse.Builder, T> work, Done<T> done) {
+        String waitingFor = running.get();
+        if (waitingFor != null) Dialogs.showInfoNotification(title, "Starts when '" + waitingFor + "' has finished");
         worker.submit(() -> {
+            running.set(title);
             Cancellation cancellation = new Cancellation();
             T result;
-            try (MonitorProgressListener progress = new MonitorProgressListener(new TaskRunnerFX(qupath).makeProgressMonitor(), title,
-                    cancellation)) {
+            try (MonitorProgressListener progress = new MonitorProgressListener(
+                    monitor != null ? monitor : new TaskRunnerFX(qupath).makeProgressMonitor(), title, cancellation)) {
                 result = work.apply(Muse.builder().settings(MusePreferences.settings()).cancellation(cancellation).progress(progress));
             } catch (CancellationException e) {
                 LOG.info("{}: cancelled", title);
@@ -273,6 +315,8 @@ final class MuseCommands {
                 LOG.error("{} failed", title, e);
                 Platform.runLater(() -> Dialogs.showErrorMessage(title, e));
                 return;
+            } finally {
+                running.set(null);
             }
             Platform.runLater(() -> done.accept(result));
         });

@@ -22,6 +22,9 @@ final class MusePreferences {
     private static final BooleanProperty ELLIPSES = PathPrefs.createPersistentPreference("muse.ellipses", false);
     private static final DoubleProperty RING_UM = PathPrefs.createPersistentPreference("muse.pseudolabel.ring.um", 50.0);
     private static final DoubleProperty RING_THRESHOLD = PathPrefs.createPersistentPreference("muse.pseudolabel.threshold", 0.9);
+    /** The "Detect nuclei" dialog's last choice of areas (a DetectChoices.Scope name) and class. */
+    private static final StringProperty DETECT_SCOPE = PathPrefs.createPersistentPreference("muse.detect.scope", "SELECTED");
+    private static final StringProperty DETECT_AREA_CLASS = PathPrefs.createPersistentPreference("muse.detect.area.class", "");
 
     private MusePreferences() { }
 
@@ -57,6 +60,21 @@ final class MusePreferences {
         MODEL.set(model.toString());
     }
 
+    /** What the "Detect nuclei" dialog opens with: the saved settings and the last areas chosen. */
+    static DetectChoices detectChoices() {
+        return DetectChoices.from(settings(), DetectChoices.Scope.fromName(DETECT_SCOPE.get()), DETECT_AREA_CLASS.get());
+    }
+
+    /** Remembers the dialog's choices: they become the preferences every later run starts from. */
+    static void remember(DetectChoices c) {
+        MODEL.set(c.model() == null ? "" : c.model().toString());
+        THREADS.set(c.threads());
+        SCORE_THRESHOLD.set(c.scoreThreshold());
+        ELLIPSES.set(c.ellipses());
+        DETECT_SCOPE.set(c.scope().name());
+        if (c.areaClass() != null) DETECT_AREA_CLASS.set(c.areaClass());
+    }
+
     static double pseudoLabelRingUm() {
         double v = RING_UM.get();
         return v > 0 ? v : 50.0;
@@ -64,6 +82,6 @@ final class MusePreferences {
 
     static double pseudoLabelThreshold() {
         double v = RING_THRESHOLD.get();
-        return v > 0 && v <= 1 ? v : 0.9;
+        return v > 0 && v < 1 ? v : 0.9;  // the engine's range for a score threshold
     }
 }

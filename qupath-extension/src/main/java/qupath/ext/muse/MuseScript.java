@@ -44,11 +44,18 @@ public final class MuseScript {
     }
 
     /**
-     * Detection in the selected annotations, or explicitly in the whole image: a replay with no
-     * selection (Run for project) then does nothing rather than detect everywhere.
+     * Detection in the selected annotations, in the annotations of one class, or explicitly in the
+     * whole image: a replay with no selection (Run for project) then does nothing rather than
+     * detect everywhere.
      */
-    public static String detect(MuseSettings s, boolean selectedAnnotations) {
-        return builder(s) + (selectedAnnotations ? ".detect(getCurrentImageData(), getSelectedObjects())" : ".detectWholeImage(getCurrentImageData())");
+    public static String detect(MuseSettings s, DetectChoices.Scope scope, String areaClass) {
+        String b = builder(s);
+        return switch (scope) {
+            case SELECTED -> b + ".detect(getCurrentImageData(), getSelectedObjects())";
+            case CLASS -> b + ".detect(getCurrentImageData(), qupath.ext.muse.Muse.annotationsOfClass(getCurrentImageData(), "
+                    + quote(areaClass) + "))";
+            case WHOLE_IMAGE -> b + ".detectWholeImage(getCurrentImageData())";
+        };
     }
 
     /** Pseudo-labels around the selected annotations. */

@@ -140,12 +140,59 @@ class MuseLogicTest {
     }
 
     @Test
+    void theDetectDialogParsesWhatTheUserTypedWithClearErrors(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path model = java.nio.file.Files.writeString(dir.resolve("lab.muse"), "x");
+        DetectChoices c = DetectChoices.parse(false, " " + model + " ", "3", "0.45", true, DetectChoices.Scope.CLASS, " Tumor region ");
+        assertEquals(model, c.model());
+        assertEquals(3, c.threads());
+        assertEquals(0.45, c.scoreThreshold());
+        assertTrue(c.ellipses());
+        assertEquals("Tumor region", c.areaClass());
+        DetectChoices bundled = DetectChoices.parse(true, "/ignored.muse", "", "", false, DetectChoices.Scope.WHOLE_IMAGE, "Tumor");
+        assertNull(bundled.model(), "the bundled model");
+        assertEquals(0, bundled.threads(), "blank = one per core");
+        assertEquals(0, bundled.scoreThreshold(), "blank = the model's");
+        assertNull(bundled.areaClass(), "a class only matters for the class scope");
+
+        String missing = assertThrows(IllegalArgumentException.class,
+                () -> DetectChoices.parse(false, dir.resolve("nope.muse").toString(), "0", "0", false, DetectChoices.Scope.SELECTED, null)).getMessage();
+        assertTrue(missing.contains("nope.muse") && missing.contains("does not exist"), missing);
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> DetectChoices.parse(true, null, "two", "0", false, DetectChoices.Scope.SELECTED, null)).getMessage().contains("'two'"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> DetectChoices.parse(true, null, "0", "1.0", false, DetectChoices.Scope.SELECTED, null)).getMessage().contains("below 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> DetectChoices.parse(true, null, "0", "0,5", false, DetectChoices.Scope.SELECTED, null)).getMessage().contains("'0,5'"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> DetectChoices.parse(true, null, "0", "0", false, DetectChoices.Scope.CLASS, " ")).getMessage().contains("class"));
+    }
+
+    @Test
+    void theDetectDialogsChoicesBecomeTheSettingsTheRememberedScopeAndTheScript() {
+        MuseSettings saved = new MuseSettings(null, Path.of("/lib"), 0, 1024, 0, 2.0, false);
+        DetectChoices opened = DetectChoices.from(saved, DetectChoices.Scope.CLASS, "");
+        assertEquals(DetectChoices.Scope.SELECTED, opened.scope(), "a remembered class scope without a class opens as the selection");
+        assertEquals(DetectChoices.Scope.SELECTED, DetectChoices.Scope.fromName("garbage"));
+        assertEquals(DetectChoices.Scope.WHOLE_IMAGE, DetectChoices.Scope.fromName("WHOLE_IMAGE"));
+
+        DetectChoices c = new DetectChoices(Path.of("/m/lab.muse"), 2, 0.6, true, DetectChoices.Scope.CLASS, "Tumor \"A\"");
+        MuseSettings applied = c.applyTo(saved);
+        assertEquals(new MuseSettings(Path.of("/m/lab.muse"), Path.of("/lib"), 2, 1024, 0.6, 2.0, true), applied,
+                "tile size, merge radius and library stay as saved");
+        assertEquals("qupath.ext.muse.Muse.builder().model(\"/m/lab.muse\").threads(2).tileSize(1024).scoreThreshold(0.6)"
+                + ".mergeRadius(2.0).ellipses(true).build().detect(getCurrentImageData(), "
+                + "qupath.ext.muse.Muse.annotationsOfClass(getCurrentImageData(), \"Tumor \\\"A\\\"\"))", c.script(saved));
+        assertEquals(MuseScript.detect(applied, DetectChoices.Scope.WHOLE_IMAGE, null),
+                new DetectChoices(c.model(), 2, 0.6, true, DetectChoices.Scope.WHOLE_IMAGE, null).script(saved));
+    }
+
+    @Test
     void scriptsReplayTheSettingsAndQuoteForGroovy() {
         MuseSettings s = new MuseSettings(Path.of("/data/m$1 \"x\".muse"), null, 2, 256, 0.5, 0, true);
         assertEquals("qupath.ext.muse.Muse.builder().model(\"/data/m\\$1 \\\"x\\\".muse\").threads(2).tileSize(256).scoreThreshold(0.5)"
-                + ".mergeRadius(0.0).ellipses(true).build().detect(getCurrentImageData(), getSelectedObjects())", MuseScript.detect(s, true));
+                + ".mergeRadius(0.0).ellipses(true).build().detect(getCurrentImageData(), getSelectedObjects())", MuseScript.detect(s, DetectChoices.Scope.SELECTED, null));
         assertEquals("qupath.ext.muse.Muse.builder().defaultModel().tileSize(512).scoreThreshold(0.0).mergeRadius(0.0).ellipses(false).build()"
-                + ".detectWholeImage(getCurrentImageData())", MuseScript.detect(MuseSettings.defaults(), false),
+                + ".detectWholeImage(getCurrentImageData())", MuseScript.detect(MuseSettings.defaults(), DetectChoices.Scope.WHOLE_IMAGE, null),
                 "the whole image is said explicitly, so a replay without a selection never falls back to it");
         assertTrue(MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30)
                 .endsWith(".finetune(getCurrentImageData(), getSelectedObjects(), \"/m/new.muse\", \"heads\", 30)"));

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * How to detect: decoding, resolution, tiling and regions. Zero means "the model's default"
- * for the threshold and radius, "from the image" for the MPP.
+ * for the threshold and radius, "from the image" for the MPP. The native engine checks the values
+ * (see {@link #validate()}).
  *
  * <pre>{@code
  * DetectOptions o = DetectOptions.builder().scoreThreshold(0.5).regions(List.of(Region.rectangle(0, 0, 2048, 2048))).build();
@@ -14,13 +15,18 @@ public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double 
                             int readerThreads, boolean tissueMask, List<Region> regions) {
     public DetectOptions {
         regions = List.copyOf(regions);
-        if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) throw new IllegalArgumentException("scoreThreshold must be in [0, 1] (0 = the model's), got " + scoreThreshold);
-        if (!(mergeRadiusUm >= 0)) throw new IllegalArgumentException("mergeRadiusUm must be >= 0 (0 = the model's), got " + mergeRadiusUm);
-        if (!(mpp >= 0)) throw new IllegalArgumentException("mpp must be >= 0 (0 = from the image), got " + mpp);
-        if (tilePx < 64 || tilePx > 4096 || tilePx % 32 != 0) throw new IllegalArgumentException("tilePx must be a multiple of 32 in 64..4096, got " + tilePx);
-        if (!(overlapUm >= 0)) throw new IllegalArgumentException("overlapUm must be >= 0, got " + overlapUm);
-        if (batch < 1 || batch > 256) throw new IllegalArgumentException("batch must be in 1..256, got " + batch);
-        if (readerThreads < 1 || readerThreads > 64) throw new IllegalArgumentException("readerThreads must be in 1..64, got " + readerThreads);
+    }
+
+    /**
+     * Checks every value as a detection would, before one starts (e.g. when a dialog closes):
+     * MuseException INVALID_ARGUMENT naming the bad value. The ranges are the engine's
+     * (muse::SlideDetectOptions::validate), the one place that decides them; every detection
+     * checks again. Loads the native library if needed.
+     */
+    public DetectOptions validate() {
+        NativeLibrary.load();
+        NativeBridge.checkDetectOptions(new NativeDetectOptions(this));
+        return this;
     }
 
     /** The defaults: the model's threshold and radius, 512 px tiles, 16 um overlap, batch 4, 2 readers, tissue mask on. */

@@ -28,7 +28,18 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
 
     public FinetuneOptions {
         if (mode == null) throw new IllegalArgumentException("mode must be given");
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    }
+
+    /**
+     * Checks every value as fine-tuning would, before it starts: MuseException INVALID_ARGUMENT
+     * naming the bad value. The ranges are the engine's (muse::FinetuneOptions::validate), the one
+     * place that decides them. Loads the native library if needed.
+     */
+    public FinetuneOptions validate() {
+        NativeLibrary.load();
+        String ckpt = checkpoint == null ? "checkpoint beside the output" : checkpoint.toString();
+        NativeBridge.checkFinetuneOptions(new NativeFinetuneOptions(this, ckpt, "", "{}"));
+        return this;
     }
 
     public static Builder builder() {

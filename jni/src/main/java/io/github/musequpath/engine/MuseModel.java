@@ -74,11 +74,14 @@ public final class MuseModel implements AutoCloseable {
                                        ProgressListener listener, Cancellation cancellation) {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(options, "options");
-        if (!(ringUm > 0) || !Double.isFinite(ringUm)) throw new IllegalArgumentException("ringUm must be a finite number > 0, got " + ringUm);
-        if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in (0, 1], got " + threshold);
         NativeAnnotatedImage n = new NativeAnnotatedImage(image);
+        NativeDetectOptions o = new NativeDetectOptions(options);
         NativeProgress progress = startProgress(listener, cancellation);
-        return call(h -> detectionResult(NativeBridge.pseudoLabel(h, n, ringUm, threshold, numbers(options), ints(options), progress)));
+        return call(h -> {
+            NativeDetections out = new NativeDetections();
+            NativeBridge.pseudoLabel(h, n, ringUm, threshold, o, progress, out);
+            return detectionResult(out);
+        });
     }
 
     /**
@@ -93,23 +96,19 @@ public final class MuseModel implements AutoCloseable {
         Objects.requireNonNull(output, "output");
         if (images.isEmpty()) throw new IllegalArgumentException("fine-tuning needs at least one annotated image");
         NativeAnnotatedImage[] n = images.stream().map(NativeAnnotatedImage::new).toArray(NativeAnnotatedImage[]::new);
-        double[] numbers = {options.lr(), options.lrMin(), options.consWeight(), options.consThreshold()};
-        int[] ints = {options.epochs(), options.batch(), options.samplePx(), options.lfov() ? 1 : 0,
-                options.allowNewClasses() ? 1 : 0, options.resume() ? 1 : 0};
         // The engine refuses an output or checkpoint that is the base model's file (one check for every front end).
         String checkpoint = (options.checkpoint() == null ? Path.of(output + ".ckpt") : options.checkpoint()).toString();
         String provenance = "{\"caller\":\"muse-engine Java API\",\"base_model_file\":" + jsonString(String.valueOf(file))
                 + ",\"images\":[" + String.join(",", images.stream().map(i -> jsonString(imageName(i))).toList()) + "]}";
+        NativeFinetuneOptions o = new NativeFinetuneOptions(options, checkpoint, output.toString(), provenance);
         NativeProgress progress = startProgress(listener, cancellation);
-        Object[] r = call(h -> NativeBridge.finetune(h, n, options.mode().name().toLowerCase(), options.seed(), numbers, ints,
-                checkpoint, output.toString(), provenance, progress));
-        double[] h = (double[]) r[0];
-        List<FinetuneResult.Epoch> history = new ArrayList<>();
-        for (int i = 0; i + 8 < h.length; i += 9) {
-            history.add(new FinetuneResult.Epoch((int) h[i], h[i + 1], h[i + 2], h[i + 3], h[i + 4], h[i + 5], h[i + 6], h[i + 7], (long) h[i + 8]));
-        }
-        long[] counts = (long[]) r[1];
-        return new FinetuneResult(output, history, counts[0], counts[1], (int) counts[2], ((double[]) r[2])[0], Arrays.asList((String[]) r[3]));
+        NativeFinetuneResult r = call(h -> {
+            NativeFinetuneResult out = new NativeFinetuneResult();
+            NativeBridge.finetune(h, n, o, progress, out);
+            return out;
+        });
+        return new FinetuneResult(output, r.history, r.regions, r.nuclei, r.resumedAfterEpoch, r.cacheSeconds,
+                Arrays.asList(r.newClasses));
     }
 
     /**
@@ -134,9 +133,13 @@ public final class MuseModel implements AutoCloseable {
     private DetectionResult detect(String path, NativePixelFeed feed, DetectOptions options, ProgressListener listener,
                                    Cancellation cancellation) {
         Objects.requireNonNull(options, "options");
-        double[][][] regions = rings(options.regions());
+        NativeDetectOptions o = new NativeDetectOptions(options);
         NativeProgress progress = startProgress(listener, cancellation);
-        return call(h -> detectionResult(NativeBridge.detect(h, path, feed, numbers(options), ints(options), regions, progress)));
+        return call(h -> {
+            NativeDetections out = new NativeDetections();
+            NativeBridge.detect(h, path, feed, o, progress, out);
+            return detectionResult(out);
+        });
     }
 
     private interface NativeCall<T> {
@@ -186,39 +189,23 @@ public final class MuseModel implements AutoCloseable {
         return out;
     }
 
-    private static double[] numbers(DetectOptions o) {
-        return new double[] {o.scoreThreshold(), o.mergeRadiusUm(), o.mpp(), o.overlapUm()};
-    }
-
-    private static int[] ints(DetectOptions o) {
-        return new int[] {o.tilePx(), o.batch(), o.readerThreads(), o.tissueMask() ? 1 : 0};
-    }
-
-    private DetectionResult detectionResult(Object[] r) {
-        double[] xy = (double[]) r[0];
-        int[] classes = (int[]) r[1];
-        float[] scores = (float[]) r[2];
-        float[] probs = (float[]) r[3];
-        long[] counts = (long[]) r[4];
-        double[] numbers = (double[]) r[5];
+    private DetectionResult detectionResult(NativeDetections r) {
         int k = info.classes().size();
-        List<Detection> detections = new ArrayList<>(classes.length);
-        for (int i = 0; i < classes.length; i++) {
-            detections.add(new Detection(xy[2 * i], xy[2 * i + 1], classes[i], info.classOf(classes[i]).name(), scores[i],
-                    Arrays.copyOfRange(probs, i * k, (i + 1) * k)));
+        List<Detection> detections = new ArrayList<>(r.classes.length);
+        for (int i = 0; i < r.classes.length; i++) {
+            detections.add(new Detection(r.xy[2 * i], r.xy[2 * i + 1], r.classes[i], info.classOf(r.classes[i]).name(), r.scores[i],
+                    Arrays.copyOfRange(r.probabilities, i * k, (i + 1) * k)));
         }
-        return new DetectionResult(detections, counts[0], counts[1], counts[2], counts[3], numbers[0], numbers[1],
-                Arrays.asList((String[]) r[6]));
+        return new DetectionResult(detections, r.tilesTotal, r.tilesPlanned, r.tilesDone, r.tilesFailed, r.seconds, r.mpp,
+                Arrays.asList(r.failures));
     }
 
     private static ModelInfo readInfo(long handle) {
-        Object[] r = NativeBridge.modelInfo(handle);
-        String[] names = (String[]) r[2];
-        int[] rgb = (int[]) r[3];
-        double[] d = (double[]) r[4];
-        int[] i = (int[]) r[5];
+        NativeModelInfo r = new NativeModelInfo();
+        NativeBridge.modelInfo(handle, r);
         List<NucleusClass> classes = new ArrayList<>();
-        for (int c = 0; c < names.length; c++) classes.add(NucleusClass.fromPacked(names[c], rgb[c]));
-        return new ModelInfo((String) r[0], d[0], i[0], classes, d[1], d[2], i[1], (String) r[1]);
+        for (int c = 0; c < r.classNames.length; c++) classes.add(NucleusClass.fromPacked(r.classNames[c], r.classRgb[c]));
+        return new ModelInfo(r.arch, r.mpp, r.imageSize, classes, r.scoreThreshold, r.mergeRadiusUm, r.proposalStridePx,
+                r.provenanceJson);
     }
 }

@@ -19,33 +19,24 @@ final class NativeBridge {
 
     static native void freeModel(long handle);
 
-    /**
-     * {String arch, String provenance, String[] classNames, int[] classRgb,
-     *  double[] {mpp, scoreThreshold, mergeRadiusUm}, int[] {imgSize, proposalStride}}
-     */
-    static native Object[] modelInfo(long handle);
+    /** Fills `out` with what the model file says about itself. */
+    static native void modelInfo(long handle, NativeModelInfo out);
 
-    /**
-     * Detects nuclei in a slide file (feed null) or a pixel feed (path null).
-     * numbers: {scoreThreshold, mergeRadiusUm, mpp, overlapUm}; ints: {tilePx, batch, readers, tissueMask};
-     * regions: per region {outer, hole, hole...}.
-     * Returns {double[] xy, int[] classes, float[] scores, float[] probabilities (n x K),
-     *          long[] {tilesTotal, tilesPlanned, tilesDone, tilesFailed}, double[] {seconds, mpp}, String[] failures}.
-     */
-    static native Object[] detect(long model, String path, NativePixelFeed feed, double[] numbers, int[] ints,
-                                  double[][][] regions, NativeProgress progress);
+    /** Checks detection options as every detection call would (MuseException INVALID_ARGUMENT naming the value). */
+    static native void checkDetectOptions(NativeDetectOptions options);
 
-    /** Pseudo-labels around the annotated areas of one image; returns what detect returns. */
-    static native Object[] pseudoLabel(long model, NativeAnnotatedImage image, double ringUm, double threshold,
-                                       double[] numbers, int[] ints, NativeProgress progress);
+    /** Checks fine-tuning options as a fine-tuning call would. */
+    static native void checkFinetuneOptions(NativeFinetuneOptions options);
 
-    /**
-     * Fine-tunes and writes the new model to output.
-     * numbers: {lr, lrMin, consWeight, consThreshold}; ints: {epochs, batch, samplePx, lfov, allowNewClasses, resume};
-     * Returns {double[] history (9 values per epoch: epoch, loss, type, reg, cons, lambdaCons, lr, seconds, pseudoLabels),
-     *          long[] {regions, nuclei, resumedAfterEpoch}, double cacheSeconds (as double[1]), String[] newClasses}.
-     */
-    static native Object[] finetune(long model, NativeAnnotatedImage[] images, String mode, long seed, double[] numbers,
-                                     int[] ints, String checkpoint, String output, String provenanceJson,
-                                     NativeProgress progress);
+    /** Detects nuclei in a slide file (feed null) or a pixel feed (path null); fills `out`. */
+    static native void detect(long model, String path, NativePixelFeed feed, NativeDetectOptions options, NativeProgress progress,
+                              NativeDetections out);
+
+    /** Pseudo-labels around the annotated areas of one image (options.regions unused); fills `out`. */
+    static native void pseudoLabel(long model, NativeAnnotatedImage image, double ringUm, double threshold, NativeDetectOptions options,
+                                   NativeProgress progress, NativeDetections out);
+
+    /** Fine-tunes and writes the new model to options.output; fills `out`. */
+    static native void finetune(long model, NativeAnnotatedImage[] images, NativeFinetuneOptions options, NativeProgress progress,
+                                NativeFinetuneResult out);
 }

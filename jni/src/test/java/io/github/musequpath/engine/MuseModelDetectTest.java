@@ -1,5 +1,6 @@
 package io.github.musequpath.engine;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -195,8 +196,24 @@ class MuseModelDetectTest {
         MuseException levels = assertThrows(MuseException.class, () -> model.detect(badLevels, DetectOptions.defaults(), null, null));
         assertTrue(levels.getMessage().contains("bad levels"), levels.getMessage());
 
-        assertThrows(IllegalArgumentException.class, () -> DetectOptions.builder().tilePx(100).build());
-        assertThrows(IllegalArgumentException.class, () -> DetectOptions.builder().scoreThreshold(1.5).build());
+        // The engine is the one place that decides the ranges: an early check and a detection
+        // refuse the same values with the same message (a threshold of 1.0 used to pass Java and fail in C++).
+        for (DetectOptions wrong : List.of(DetectOptions.builder().tilePx(100).build(), DetectOptions.builder().scoreThreshold(1.0).build(),
+                DetectOptions.builder().scoreThreshold(Double.NaN).build(), DetectOptions.builder().batch(0).build(),
+                DetectOptions.builder().mergeRadiusUm(-1).build(), DetectOptions.builder().readerThreads(65).build())) {
+            MuseException early = assertThrows(MuseException.class, wrong::validate);
+            assertEquals(MuseException.Kind.INVALID_ARGUMENT, early.kind());
+            MuseException late = assertThrows(MuseException.class, () -> model.detect(TestImages.syntheticSource(), wrong, null, null));
+            assertEquals(early.getMessage(), late.getMessage());
+        }
+        assertTrue(assertThrows(MuseException.class, () -> DetectOptions.builder().tilePx(100).build().validate()).getMessage()
+                .contains("tile_px"));
+        assertDoesNotThrow(() -> DetectOptions.builder().scoreThreshold(0.99).tilePx(4096).build().validate());
+        MuseException pseudo = assertThrows(MuseException.class, () -> model.pseudoLabel(
+                AnnotatedImage.of(TestImages.syntheticSource(), List.of(Region.rectangle(0, 0, 100, 100)), List.of()), 40, 1.0,
+                DetectOptions.defaults(), null, null));
+        assertEquals(MuseException.Kind.INVALID_ARGUMENT, pseudo.kind());
+        assertTrue(pseudo.getMessage().contains("threshold"), pseudo.getMessage());
         assertThrows(NullPointerException.class, () -> model.detect((Path) null, DetectOptions.defaults(), null, null));
     }
 

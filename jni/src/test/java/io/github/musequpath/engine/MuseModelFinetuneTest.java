@@ -1,5 +1,6 @@
 package io.github.musequpath.engine;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,6 +48,21 @@ class MuseModelFinetuneTest {
 
     static FinetuneOptions.Builder quick() {
         return FinetuneOptions.builder().mode(FinetuneOptions.Mode.HEADS).epochs(3).samplePx(512).lr(1e-3);
+    }
+
+    @Test
+    void theEngineDecidesTheRangesOfFineTuningOptions(@TempDir Path dir) {
+        assertDoesNotThrow(() -> quick().build().validate());
+        for (FinetuneOptions wrong : List.of(quick().epochs(0).build(), quick().samplePx(500).build(), quick().lr(1e-5).lrMin(1e-4).build(),
+                quick().consThreshold(0).build(), quick().batch(0).build())) {
+            MuseException early = assertThrows(MuseException.class, wrong::validate);
+            assertEquals(MuseException.Kind.INVALID_ARGUMENT, early.kind());
+            Path out = dir.resolve("never.muse");
+            MuseException late = assertThrows(MuseException.class, () -> model.finetune(List.of(annotated("Tumor")), wrong, out, null, null));
+            assertEquals(early.getMessage(), late.getMessage());
+            assertFalse(Files.exists(out));
+        }
+        assertTrue(assertThrows(MuseException.class, () -> quick().epochs(0).build().validate()).getMessage().contains("epochs"));
     }
 
     @Test
