@@ -15,6 +15,7 @@ set -eu
 #  - Java: JDK 17, JUnit 5 console, OpenJFX (compiling the QuPath extension).
 #  - tests: GoogleTest, Google Benchmark, Debian's python3-torch (parity fixtures only).
 #  - bundle: patchelf (scripts/bundle-native.sh sets RPATH $ORIGIN on the copied libraries).
+#  - fuzzing: clang 14 with its sanitizer and libFuzzer runtimes (tests/fuzz, bench/fuzz.sh).
 PACKAGES="
 build-essential cmake ninja-build pkg-config git ca-certificates
 libtorch-dev libopenblas0-openmp libdnnl-dev
@@ -23,6 +24,7 @@ libcli11-dev nlohmann-json3-dev zlib1g-dev libxxhash-dev
 qt6-base-dev xvfb xauth
 default-jdk-headless junit5 libopenjfx-java libslf4j-java
 libgtest-dev libgmock-dev googletest libbenchmark-dev patchelf
+clang-14 libclang-rt-14-dev
 python3 python3-torch python3-torchvision python3-numpy
 "
 

@@ -3,11 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <functional>
+#include <random>
+#include <thread>
 
 #include "muse/detect.hpp"
 #include "muse/errors.hpp"
 #include "muse/eval.hpp"
+#include "muse/slide.hpp"
 #include "slide/sources.hpp"
 #include "support/fake_slides.hpp"
 #include "support/synthetic_nuclei.hpp"
@@ -40,6 +46,41 @@ SlideDetectOptions small_tiles() {
     o.overlap_um = 12;  // 24 px margins at 0.5 um/px
     o.batch = 3;
     return o;
+}
+
+TEST(DetectSlide, RunsAreIdenticalWhicheverReaderFinishesFirst) {
+    const Model m = test::synthetic_detector();
+    const LabelledImage img = test::synthetic_nuclei_image(416, 416, 150, 91);
+    auto base = slide::image_source(img.image, 0.5, "synthetic");
+    // Readers that take a different random time for each tile on each run: tiles arrive in a
+    // different order every time.
+    std::atomic<unsigned> calls{0};
+    auto jittery = make_pixel_feed("jittery", base->levels(), 0.5, [&](int level, std::int64_t x, std::int64_t y, int w, int h) {
+        std::mt19937 rng(calls.fetch_add(1) * 2654435761u + static_cast<unsigned>(std::hash<std::thread::id>()(std::this_thread::get_id())));
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 4000));
+        return base->read_region(level, x, y, w, h);
+    });
+    SlideDetectOptions o = small_tiles();
+    o.reader_threads = 4;
+    o.tissue_mask = false;
+    const auto first = run(m, *jittery, o);
+    ASSERT_GT(first.size(), 100u);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const auto again = run(m, *jittery, o);
+        ASSERT_EQ(again.size(), first.size());
+        for (std::size_t i = 0; i < first.size(); ++i) {
+            // The same nuclei in the same order; the numbers agree to the kernels' float rounding
+            // (LibTorch's threaded kernels do not promise bit-identical sums from run to run).
+            ASSERT_NEAR(again[i].x, first[i].x, 1e-4) << "detection " << i << ", run " << attempt + 2;
+            ASSERT_NEAR(again[i].y, first[i].y, 1e-4);
+            ASSERT_EQ(again[i].class_index, first[i].class_index);
+            ASSERT_NEAR(again[i].score, first[i].score, 1e-5);
+            ASSERT_EQ(again[i].probabilities.size(), first[i].probabilities.size());
+            for (std::size_t k = 0; k < first[i].probabilities.size(); ++k) {
+                ASSERT_NEAR(again[i].probabilities[k], first[i].probabilities[k], 1e-5);
+            }
+        }
+    }
 }
 
 TEST(DetectSlide, TilesAgreeWithOneLargeTile) {

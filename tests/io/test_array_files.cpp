@@ -1,6 +1,9 @@
 // .npy matrices and `x,y` point CSV files, atomic writing.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "io/atomic_file.hpp"
 #include "muse/array_files.hpp"
 #include "muse/errors.hpp"
@@ -78,6 +81,29 @@ TEST(AtomicFile, CommitReplacesTheTargetWhole) {
     io::write_file_atomically(dir / "out.bin", "new");
     EXPECT_EQ(muse::test::read_file(dir / "out.bin"), "new");
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+}
+
+TEST(AtomicFile, TheNextWriterRemovesWhatAKilledProcessLeftButNothingElse) {
+    TempDir dir;
+    // A process that ran and ended (as if killed with -9 mid-write): its temporary file stays.
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    const std::string dead = ".out.bin.tmp-" + std::to_string(child) + "-0";
+    muse::test::write_file(dir / dead, "half of a file");
+    // Files that are not a dead writer's temporary of this target stay.
+    const std::string alive = ".out.bin.tmp-" + std::to_string(::getppid()) + "-3";  // a running process
+    for (const std::string& keep : {alive, std::string(".other.bin.tmp-") + std::to_string(child) + "-0",
+                                    std::string(".out.bin.tmp-notapid"), std::string("out.bin.tmp-1-1")}) {
+        muse::test::write_file(dir / keep, "not ours to remove");
+    }
+    io::write_file_atomically(dir / "out.bin", "complete");
+    EXPECT_FALSE(std::filesystem::exists(dir / dead));
+    EXPECT_EQ(muse::test::read_file(dir / "out.bin"), "complete");
+    EXPECT_TRUE(std::filesystem::exists(dir / alive));
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 5);
 }
 
 TEST(AtomicFileBadInput, UnwritableDirectoryIsAnIoError) {

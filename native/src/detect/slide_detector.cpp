@@ -6,7 +6,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -33,12 +33,16 @@ struct ReadResult {
     std::string error;  ///< non-empty when the tile could not be read
 };
 
-/// Readers fill a bounded queue from a shared tile counter; the model thread drains it.
-/// Stopping (destructor, or an error in the model thread) wakes and joins every reader.
+/// Readers read tiles ahead from a shared tile counter; the model thread takes them in plan
+/// order, in batches of a fixed size (the last one may be smaller). Batches therefore never
+/// depend on which reader was faster: the same slide and options give the same numbers (batch
+/// composition changes the kernels' float rounding) and the same output order on every run.
+/// At most `capacity` tiles wait beyond the next one to take. Stopping (destructor, or an error
+/// in the model thread) wakes and joins every reader.
 class ReaderPool {
 public:
     ReaderPool(const SlideSource& slide, const detect::TilePlan& plan, int threads, std::size_t capacity)
-        : slide_(slide), plan_(plan), capacity_(capacity) {
+        : slide_(slide), plan_(plan), capacity_(std::max<std::size_t>(capacity, static_cast<std::size_t>(threads))) {
         try {
             for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { run(); });
         } catch (...) {
@@ -48,14 +52,23 @@ public:
     }
     ~ReaderPool() { stop(); }
 
-    /// Up to `max` read tiles; blocks until at least one is there.
+    /// The next min(max, tiles left) tiles in plan order; blocks until all of them are read.
     std::vector<ReadResult> take(std::size_t max) {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [this] { return !queue_.empty() || stop_; });
+        const std::size_t want = std::min(max, plan_.tiles.size() - next_out_);
+        ready_.wait(lock, [&] {
+            if (stop_) return true;
+            for (std::size_t i = next_out_; i < next_out_ + want; ++i) {
+                if (!done_.count(i)) return false;
+            }
+            return true;
+        });
         std::vector<ReadResult> out;
-        while (!queue_.empty() && out.size() < max) {
-            out.push_back(std::move(queue_.front()));
-            queue_.pop_front();
+        for (std::size_t i = 0; i < want && !stop_; ++i) {
+            auto it = done_.find(next_out_);
+            out.push_back(std::move(it->second));
+            done_.erase(it);
+            ++next_out_;
         }
         space_.notify_all();
         return out;
@@ -78,6 +91,13 @@ private:
         for (;;) {
             const std::size_t i = next_.fetch_add(1);
             if (i >= plan_.tiles.size()) return;
+            {
+                // Read at most `capacity` tiles ahead of the model. Never deadlocks: the tile the
+                // model waits for (next_out_) is always allowed, and capacity >= readers.
+                std::unique_lock<std::mutex> lock(mutex_);
+                space_.wait(lock, [&] { return i < next_out_ + capacity_ || stop_; });
+                if (stop_) return;
+            }
             ReadResult r;
             r.index = i;
             try {
@@ -85,11 +105,10 @@ private:
             } catch (const std::exception& e) {
                 r.error = e.what();
             }
-            std::unique_lock<std::mutex> lock(mutex_);
-            space_.wait(lock, [this] { return queue_.size() < capacity_ || stop_; });
+            std::lock_guard<std::mutex> lock(mutex_);
             if (stop_) return;
-            queue_.push_back(std::move(r));
-            ready_.notify_one();
+            done_.emplace(i, std::move(r));
+            ready_.notify_all();
         }
     }
 
@@ -99,7 +118,8 @@ private:
     std::atomic<std::size_t> next_{0};
     std::mutex mutex_;
     std::condition_variable ready_, space_;
-    std::deque<ReadResult> queue_;
+    std::map<std::size_t, ReadResult> done_;  ///< read tiles not yet taken, by plan index
+    std::size_t next_out_ = 0;                ///< the next tile the model takes
     bool stop_ = false;
     std::vector<std::thread> workers_;
 };

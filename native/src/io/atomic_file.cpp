@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <string>
+#include <system_error>
 #include <unistd.h>
 
 #include "muse/errors.hpp"
@@ -17,6 +18,32 @@ namespace {
 
 std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
+/// True when process `pid` still runs (its /proc entry exists).
+bool process_alive(long pid) {
+    std::error_code ec;
+    return std::filesystem::exists("/proc/" + std::to_string(pid), ec);
+}
+
+/// Removes the temporary files that writers of `target` left when their process was killed
+/// (`.NAME.tmp-PID-N` whose PID no longer runs), so a killed run leaves no litter after the next
+/// one. Files of running processes are never touched; errors are ignored (it is housekeeping).
+void remove_stale_temporaries(const std::filesystem::path& dir, const std::string& name) {
+    const std::string prefix = "." + name + ".tmp-";
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string file = it->path().filename().string();
+        if (file.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string rest = file.substr(prefix.size());
+        const std::size_t dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos || rest.find_first_not_of("0123456789-") != std::string::npos) continue;
+        const long pid = std::stol(rest.substr(0, dash));
+        if (pid != static_cast<long>(::getpid()) && !process_alive(pid)) {
+            std::error_code ignored;
+            std::filesystem::remove(it->path(), ignored);
+        }
+    }
+}
+
 }  // namespace
 
 AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::move(target)) {
@@ -25,6 +52,7 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::
     static std::atomic<unsigned> counter{0};
     std::filesystem::path dir = target_.parent_path();
     if (dir.empty()) dir = ".";
+    remove_stale_temporaries(dir, target_.filename().string());
     temp_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
                    std::to_string(counter++));
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -9,7 +9,9 @@ namespace muse::io {
 
 /// Writes to a temporary file beside `target`; commit() flushes it to disk and renames it over
 /// `target`. If commit() is never reached (error, exception, cancellation), the destructor
-/// removes the temporary file, so no partial output is ever left behind.
+/// removes the temporary file, so no partial output is ever left behind. A process killed before
+/// either (kill -9, power loss) leaves its temporary file; the next writer of the same target
+/// removes those of processes that no longer run.
 /// Thread-safety: one writer per thread; distinct writers are independent.
 class AtomicFileWriter {
 public:

@@ -56,7 +56,8 @@ SafetensorsHeader read_safetensors_header(const FileReader& file) {
             }
             continue;
         }
-        auto bad = [&](const std::string& why) { return CorruptFile(where + ": tensor '" + name + "': " + why); };
+        const std::string& tensor_name = name;  // C++17 lambdas cannot capture a structured binding (clang refuses)
+        auto bad = [&](const std::string& why) { return CorruptFile(where + ": tensor '" + tensor_name + "': " + why); };
         if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets")) {
             throw bad("needs dtype, shape and data_offsets");
         }

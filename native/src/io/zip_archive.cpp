@@ -18,6 +18,7 @@ constexpr std::uint32_t kZip64LocatorSig = 0x07064b50;
 constexpr std::size_t kEndSize = 22;
 constexpr std::size_t kCentralHeaderSize = 46;
 constexpr std::size_t kLocalHeaderSize = 30;
+constexpr std::uint64_t kMaxDeflateRatio = 1032;  ///< deflate's largest expansion (258 bytes per 2 bits)
 
 std::uint16_t u16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
 std::uint32_t u32(const unsigned char* p) {
@@ -151,6 +152,15 @@ void ZipArchive::parse_central_directory() {
         }
         entry.data_offset = local_offset + kLocalHeaderSize + u16(lh + 26) + u16(lh + 28);
         f.check_range(entry.data_offset, entry.compressed_size, "zip entry '" + entry.name + "'");
+        // Deflate expands at most about 1032:1, so a larger declared size is a lie that would
+        // only make a reader allocate gigabytes for a small file (found by fuzz_torch_checkpoint).
+        if (entry.method == 0 && entry.size != entry.compressed_size) {
+            throw bad("zip entry '" + entry.name + "' is stored but its sizes differ");
+        }
+        if (entry.method == 8 && entry.size > entry.compressed_size * kMaxDeflateRatio + 64) {
+            throw bad("zip entry '" + entry.name + "' declares " + std::to_string(entry.size) + " bytes from " +
+                      std::to_string(entry.compressed_size) + " compressed: more than deflate can produce");
+        }
         entries_.push_back(std::move(entry));
     }
 }
