@@ -173,6 +173,10 @@ const ZipEntry* ZipArchive::find(std::string_view name) const {
 }
 
 std::string ZipArchive::read(const ZipEntry& entry) const {
+    if (entry.method != 0 && entry.method != 8) {  // refuse before allocating the declared size
+        throw UnsupportedFormat(file_->quoted() + ": zip entry '" + entry.name + "' uses zip compression method " +
+                                std::to_string(entry.method) + " (only stored and deflate are read)");
+    }
     std::string out(entry.size, '\0');
     read_into(entry, out.data());
     return out;
