@@ -11,6 +11,14 @@
 namespace muse::io {
 namespace {
 
+/// The "type" member when it is a string, else "" (an unknown type, reported as such by the
+/// caller): a non-string "type" must never escape as a JSON library exception (found by fuzzing).
+std::string type_name(const nlohmann::json& node) {
+    if (!node.is_object()) return "";
+    auto it = node.find("type");
+    return it != node.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 using nlohmann::json;
 
 Point position_of(const json& p, const std::string& where) {
@@ -35,7 +43,7 @@ void collect_features(const json& node, std::vector<json>& out) {
         return;
     }
     if (!node.is_object()) return;
-    const std::string type = node.value("type", "");
+    const std::string type = type_name(node);
     if (type == "FeatureCollection") {
         collect_features(node.value("features", json::array()), out);
     } else if (type == "Feature") {
@@ -69,7 +77,7 @@ Polygon polygon_of(const json& rings, const std::string& where) {
 std::vector<Polygon> polygons_of_geometry(const json& geometry, const std::string& where) {
     std::vector<Polygon> out;
     if (!geometry.is_object()) return out;
-    const std::string type = geometry.value("type", "");
+    const std::string type = type_name(geometry);
     if (type == "Polygon") {
         out.push_back(polygon_of(geometry.value("coordinates", json()), where));
     } else if (type == "MultiPolygon") {
@@ -87,7 +95,7 @@ std::vector<Polygon> polygons_of_geometry(const json& geometry, const std::strin
 std::vector<Point> points_of_geometry(const json& geometry, const std::string& where) {
     std::vector<Point> out;
     if (!geometry.is_object()) return out;
-    const std::string type = geometry.value("type", "");
+    const std::string type = type_name(geometry);
     if (type == "Point") {
         out.push_back(position_of(geometry.value("coordinates", json()), where));
     } else if (type == "MultiPoint") {
