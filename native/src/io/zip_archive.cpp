@@ -172,11 +172,15 @@ const ZipEntry* ZipArchive::find(std::string_view name) const {
     return nullptr;
 }
 
-std::string ZipArchive::read(const ZipEntry& entry) const {
-    if (entry.method != 0 && entry.method != 8) {  // refuse before allocating the declared size
+void ZipArchive::require_readable_method(const ZipEntry& entry) const {
+    if (entry.method != 0 && entry.method != 8) {
         throw UnsupportedFormat(file_->quoted() + ": zip entry '" + entry.name + "' uses zip compression method " +
                                 std::to_string(entry.method) + " (only stored and deflate are read)");
     }
+}
+
+std::string ZipArchive::read(const ZipEntry& entry) const {
+    require_readable_method(entry);  // before allocating the declared size
     std::string out(entry.size, '\0');
     read_into(entry, out.data());
     return out;
@@ -185,10 +189,8 @@ std::string ZipArchive::read(const ZipEntry& entry) const {
 void ZipArchive::read_into(const ZipEntry& entry, void* dst) const {
     const FileReader& f = *file_;
     const std::string what = "zip entry '" + entry.name + "'";
-    if (entry.method == 0) {
-        if (entry.compressed_size != entry.size) {
-            throw CorruptFile(f.quoted() + ": " + what + " is stored but its sizes differ");
-        }
+    require_readable_method(entry);
+    if (entry.method == 0) {  // the directory reader made sure a stored entry's two sizes agree
         f.read_at(entry.data_offset, dst, entry.size, what.c_str());
     } else if (entry.method == 8) {
         std::string packed = f.read_string(entry.data_offset, entry.compressed_size, what.c_str());
@@ -213,9 +215,6 @@ void ZipArchive::read_into(const ZipEntry& entry, void* dst) const {
         if (rc != Z_STREAM_END || left != 0) {
             throw CorruptFile(f.quoted() + ": " + what + " does not decompress to its declared size");
         }
-    } else {
-        throw UnsupportedFormat(f.quoted() + ": " + what + " uses zip compression method " +
-                                std::to_string(entry.method) + " (only stored and deflate are read)");
     }
     if (crc_of(dst, entry.size) != entry.crc32) {
         throw CorruptFile(f.quoted() + ": " + what + " fails its CRC-32 check (the file is damaged)");

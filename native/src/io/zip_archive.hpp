@@ -45,6 +45,8 @@ public:
 
 private:
     void parse_central_directory();
+    /// Throws UnsupportedFormat unless the entry is stored or deflated (the methods read here).
+    void require_readable_method(const ZipEntry& entry) const;
 
     std::shared_ptr<const FileReader> file_;
     std::vector<ZipEntry> entries_;
