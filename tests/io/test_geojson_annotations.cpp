@@ -112,6 +112,17 @@ TEST(GeoJsonAnnotations, NewClassesWhenAllowedKeepTheirColour) {
     EXPECT_EQ(set.regions[0].nuclei[2].class_index, 1);
 }
 
+// Colour channels outside 0-255 (another tool's file, or 1e24 as the fuzzer found: a cast with
+// undefined behaviour before) are clamped; a colour that is not a finite number is an error.
+TEST(GeoJsonAnnotations, ColourChannelsOutOfRangeAreClamped) {
+    TempDir dir;
+    const json doc = json::array({feature({{"type", "Polygon"}, {"coordinates", square(0, 0, 64)}}, json::object()),
+                                  points({{5, 5}}, {{"name", "Necrosis"}, {"color", {1.33e24, -7, 99.6}}})});
+    const AnnotationSet set = read_qupath_annotations(write(dir, "e.geojson", doc), options(true));
+    ASSERT_EQ(set.classes.size(), 4u);
+    EXPECT_EQ(set.classes[3].color, (std::array<std::uint8_t, 3>{255, 0, 100}));
+}
+
 TEST(GeoJsonAnnotationsBadInput, UnknownClassesAreListedWithTheModelsClasses) {
     TempDir dir;
     const json doc = json::array({feature({{"type", "Polygon"}, {"coordinates", square(0, 0, 64)}}, json::object()),

@@ -158,6 +158,35 @@ TEST_F(ModelFileBadInput, ConfigProblemsAreNamed) {
     EXPECT_NE(load_error<UnsupportedFormat>(dir / "new.muse").find("newer than this muse reads"), std::string::npos);
 }
 
+// Numbers too large for their type were casts with undefined behaviour (found by fuzzing; this
+// file also runs under UBSan): each is now an error naming the field.
+TEST_F(ModelFileBadInput, NumbersOutOfRangeForTheirTypeAreNamed) {
+    const float v[2] = {1, 2};
+    const std::string head = R"({"format":"muse-model","format_version":1,"arch":"r50_w16",)";
+    const std::string norm = R"("normalization":{"mean":[0,0,0],"std":[1,1,1]},)";
+    const std::pair<std::string, std::string> cases[] = {
+        {head + R"("img_size":1e24,"mpp":0.5,)" + norm + R"("classes":[]})", "\"img_size\" must be an integer"},
+        {head + R"("img_size":256.5,"mpp":0.5,)" + norm + R"("classes":[]})", "\"img_size\" must be an integer"},
+        {R"({"format":"muse-model","format_version":-1e300})", "\"format_version\" must be an integer"},
+        {head + R"("img_size":256,"mpp":"0.5",)" + norm + R"("classes":[]})", "\"mpp\" must be a finite number"},
+        {head + R"("img_size":256,"mpp":0.5,"normalization":{"mean":[0,1e300,0],"std":[1,1,1]},"classes":[]})",
+         "\"mean\" must be an array of 3 finite numbers"},
+        {head + R"("img_size":256,"mpp":0.5,)" + norm + R"("classes":[{"name":"A","color":[1,2,1.33e24]}]})",
+         "\"color\" must be an array of 3 integers 0-255"},
+        {head + R"("img_size":256,"mpp":0.5,)" + norm + R"("classes":[{"name":"A","color":[1,2,256]}]})",
+         "\"color\" must be an array of 3 integers 0-255"},
+        {head + R"("img_size":256,"mpp":0.5,)" + norm + R"("classes":[{"name":"A","color":[1,2,3]}],)"
+                R"("detection":{"proposal_stride_px":4294967304,"head_hidden":64,"score_threshold":0.5,"merge_radius_um":3}})",
+         "\"proposal_stride_px\" must be an integer"},
+    };
+    for (const auto& [json, expected] : cases) {
+        io::write_safetensors((dir / "n.muse").string(), {{"w", "F32", {2}, v, sizeof v}}, {{"muse.config", json}});
+        const std::string msg = load_error<CorruptFile>(dir / "n.muse");
+        EXPECT_NE(msg.find(expected), std::string::npos) << msg;
+        EXPECT_NE(msg.find("n.muse"), std::string::npos) << msg;
+    }
+}
+
 TEST_F(ModelFileBadInput, WeightsThatDoNotFitNameTheFile) {
     const float v[2] = {1, 2};
     ModelConfig c = config_with_classes();

@@ -3,9 +3,11 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
+#include "io/json_numbers.hpp"
 #include "muse/errors.hpp"
 
 namespace muse::io {
@@ -138,8 +140,9 @@ ClassRef class_of(const json& props, const std::string& where) {
     }
     if (k.contains("color") && k["color"].is_array() && k["color"].size() >= 3) {
         for (int i = 0; i < 3; ++i) {
-            if (!k["color"][i].is_number()) throw CorruptFile(where + ": a classification colour is not numeric");
-            c.color[i] = static_cast<std::uint8_t>(std::clamp(k["color"][i].get<int>(), 0, 255));
+            const auto v = json_finite(k["color"][i]);
+            if (!v) throw CorruptFile(where + ": a classification colour is not a finite number");
+            c.color[i] = static_cast<std::uint8_t>(std::lround(std::clamp(*v, 0.0, 255.0)));
         }
         c.has_color = true;
     }

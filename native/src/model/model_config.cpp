@@ -2,8 +2,11 @@
 #include "model/model_config.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/json_numbers.hpp"
 #include "model/variants.hpp"
 #include "muse/errors.hpp"
 
@@ -86,45 +89,101 @@ std::string config_to_json(const ModelConfig& c) {
     return j.dump(2);
 }
 
-ModelConfig config_from_json(const std::string& json, const std::string& source) {
-    nlohmann::json j;
+namespace {
+
+using nlohmann::json;
+
+// Numbers read through the checked conversions of io/json_numbers.hpp; a value out of range for
+// its type names the field (ranges that make sense are ModelConfig::validate's business).
+class ConfigReader {
+public:
+    explicit ConfigReader(std::string source) : source_(std::move(source)) {}
+
+    int integer(const json& obj, const char* key) const {
+        const auto v = io::json_integer(obj.at(key), std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+        if (!v) throw bad(key, "an integer");
+        return static_cast<int>(*v);
+    }
+    double number(const json& obj, const char* key) const { return finite(obj.at(key), key); }
+    double finite(const json& value, const char* key) const {
+        const auto v = io::json_finite(value);
+        if (!v) throw bad(key, "a finite number");
+        return *v;
+    }
+    std::array<float, 3> floats3(const json& obj, const char* key) const {
+        const json& a = obj.at(key);
+        if (!a.is_array() || a.size() != 3) throw bad(key, "an array of 3 numbers");
+        std::array<float, 3> out{};
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto v = io::json_float(a[i]);
+            if (!v) throw bad(key, "an array of 3 finite numbers");
+            out[i] = *v;
+        }
+        return out;
+    }
+    std::array<std::uint8_t, 3> colour(const json& obj, const char* key) const {
+        const json& a = obj.at(key);
+        if (!a.is_array() || a.size() != 3) throw bad(key, "an array of 3 integers 0-255");
+        std::array<std::uint8_t, 3> out{};
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto v = io::json_integer(a[i], 0, 255);
+            if (!v) throw bad(key, "an array of 3 integers 0-255");
+            out[i] = static_cast<std::uint8_t>(*v);
+        }
+        return out;
+    }
+
+private:
+    CorruptFile bad(const char* key, const char* what) const {
+        return CorruptFile(source_ + ": model config field \"" + key + "\" must be " + what);
+    }
+    std::string source_;
+};
+
+}  // namespace
+
+ModelConfig config_from_json(const std::string& json_text, const std::string& source) {
+    json j;
     try {
-        j = nlohmann::json::parse(json);
-    } catch (const nlohmann::json::exception& e) {
+        j = json::parse(json_text);
+    } catch (const json::exception& e) {
         throw CorruptFile(source + ": model config is not valid JSON: " + e.what());
     }
     ModelConfig c;
+    const ConfigReader read(source);
     try {
         if (!j.is_object() || j.value("format", "") != "muse-model") {
             throw CorruptFile(source + ": model config does not declare \"format\": \"muse-model\"");
         }
-        const int version = j.at("format_version").get<int>();
+        const int version = read.integer(j, "format_version");
         if (version > kModelFormatVersion) {
             throw UnsupportedFormat(source + ": model format version " + std::to_string(version) +
                                     " is newer than this muse reads (" + std::to_string(kModelFormatVersion) +
                                     "); update muse");
         }
         c.arch = j.at("arch").get<std::string>();
-        c.img_size = j.at("img_size").get<int>();
-        c.mpp = j.at("mpp").get<double>();
+        c.img_size = read.integer(j, "img_size");
+        c.mpp = read.number(j, "mpp");
         const auto& norm = j.at("normalization");
-        c.norm_mean = norm.at("mean").get<std::array<float, 3>>();
-        c.norm_std = norm.at("std").get<std::array<float, 3>>();
+        c.norm_mean = read.floats3(norm, "mean");
+        c.norm_std = read.floats3(norm, "std");
         for (const auto& k : j.at("classes")) {
-            c.classes.push_back({k.at("name").get<std::string>(), k.at("color").get<std::array<std::uint8_t, 3>>()});
+            c.classes.push_back({k.at("name").get<std::string>(), read.colour(k, "color")});
         }
         if (j.contains("detection")) {
             const auto& d = j.at("detection");
-            c.detection.proposal_stride_px = d.at("proposal_stride_px").get<int>();
-            c.detection.head_hidden = d.at("head_hidden").get<int>();
-            c.detection.score_threshold = d.at("score_threshold").get<double>();
-            c.detection.merge_radius_um = d.at("merge_radius_um").get<double>();
+            c.detection.proposal_stride_px = read.integer(d, "proposal_stride_px");
+            c.detection.head_hidden = read.integer(d, "head_hidden");
+            c.detection.score_threshold = read.number(d, "score_threshold");
+            c.detection.merge_radius_um = read.number(d, "merge_radius_um");
             if (d.contains("class_score_thresholds")) {
-                c.detection.class_score_thresholds = d.at("class_score_thresholds").get<std::vector<double>>();
+                const json& t = d.at("class_score_thresholds");
+                if (!t.is_array()) throw CorruptFile(source + ": model config field \"class_score_thresholds\" must be an array");
+                for (const auto& v : t) c.detection.class_score_thresholds.push_back(read.finite(v, "class_score_thresholds"));
             }
         }
-        c.provenance_json = j.value("provenance", nlohmann::json::object()).dump();
-    } catch (const nlohmann::json::exception& e) {
+        c.provenance_json = j.value("provenance", json::object()).dump();
+    } catch (const json::exception& e) {
         throw CorruptFile(source + ": model config field missing or of the wrong type: " + e.what());
     }
     try {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -15,6 +16,7 @@
 #include <torch/optim/adam.h>
 
 #include "detect/tile_plan.hpp"
+#include "io/json_numbers.hpp"
 #include "model/model_file.hpp"
 #include "model/network.hpp"
 #include "model/weights.hpp"
@@ -64,9 +66,11 @@ json epoch_json(const FinetuneEpoch& e) {
             {"lr", e.lr},         {"seconds", e.seconds}, {"pseudo_labels", e.pseudo_labels}};
 }
 
-FinetuneEpoch epoch_from_json(const json& j) {
+FinetuneEpoch epoch_from_json(const json& j, const std::string& where) {
     FinetuneEpoch e;
-    e.epoch = j.at("epoch").get<int>();
+    const auto epoch = io::json_integer(j.at("epoch"), 0, std::numeric_limits<int>::max());
+    if (!epoch) throw CorruptFile(where + ": a history entry's epoch is not a non-negative integer");
+    e.epoch = static_cast<int>(*epoch);
     e.loss = j.at("loss").get<double>();
     e.loss_type = j.at("loss_type").get<double>();
     e.loss_reg = j.at("loss_reg").get<double>();
@@ -244,8 +248,16 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         for (auto& [name, t] : saved.weights) (starts_with(name, kAdamPrefix) ? adam : weights)[name] = t;
         model::load_weights(*network.net, weights, "the checkpoint");
         train::restore_adam_state(optimiser, trainable, adam, kAdamPrefix);
-        start_epoch = state.at("epoch").get<int>();
-        for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e));
+        // The checkpoint's checksums prove it was written whole, not by whom: its state is read
+        // with checked numbers, and a wrong field is an error naming the file.
+        try {
+            const auto epoch = io::json_integer(state.at("epoch"), 0, o.epochs);
+            if (!epoch) throw CorruptFile("'" + o.checkpoint.string() + "': its epoch is not in 0.." + std::to_string(o.epochs));
+            start_epoch = static_cast<int>(*epoch);
+            for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e, "'" + o.checkpoint.string() + "'"));
+        } catch (const json::exception& e) {
+            throw CorruptFile("'" + o.checkpoint.string() + "': fine-tuning state is damaged: " + e.what());
+        }
         result.resumed_after_epoch = start_epoch;
     }
 
