@@ -261,7 +261,7 @@ TEST_F(CliDetection, ErrorsAreClear) {
                                  " --mpp 1e308 -o " + shell_quote((work / "x.geojson").string()),
                              &out),
               1);
-    EXPECT_HAS(out, "is outside 0.05-100 um/px");
+    EXPECT_HAS(out, "a pixel size of 1e+308 um/px (given with --mpp) is outside 0.05-100 um/px");
     EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
     // Empty glass: 0 nuclei may be genuine, so a result and exit 0, with a loud warning saying why.
     RgbImage glass(320, 320);

@@ -1,6 +1,7 @@
 // open_slide(): the driver registry, and the MPP rules shared by the drivers.
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -42,7 +43,9 @@ double slide_mpp(const SlideSource& slide, double given) {
     // Microscopy scans lie between about 0.1 um/px (100x) and a few um/px (overviews); outside
     // 0.05-100 a number is a typo or a wrong unit, and would give an empty result, not an error.
     if (!(mpp >= kMinMpp && mpp <= kMaxMpp)) {
-        throw InvalidArgument("'" + slide.path().string() + "': a pixel size of " + std::to_string(mpp) + " um/px " +
+        char shown[32];
+        std::snprintf(shown, sizeof shown, "%g", mpp);  // 1e+308, not 309 digits
+        throw InvalidArgument("'" + slide.path().string() + "': a pixel size of " + shown + " um/px " +
                               (given > 0 ? "(given with --mpp)" : "(from the file)") + " is outside " +
                               std::to_string(kMinMpp).substr(0, 4) + "-" + std::to_string(static_cast<int>(kMaxMpp)) +
                               " um/px; give the micrometres per pixel with --mpp (0.25 for 40x, 0.5 for 20x)");
