@@ -16,6 +16,7 @@ set -eu
 #  - tests: GoogleTest, Google Benchmark, Debian's python3-torch (parity fixtures only).
 #  - bundle: patchelf (scripts/bundle-native.sh sets RPATH $ORIGIN on the copied libraries).
 #  - fuzzing: clang 14 with its sanitizer and libFuzzer runtimes (tests/fuzz, bench/fuzz.sh).
+#  - cohorts: Snakemake (workflows/cohort) and matplotlib (its cohort plot).
 PACKAGES="
 build-essential cmake ninja-build pkg-config git ca-certificates
 libtorch-dev libopenblas0-openmp libdnnl-dev
@@ -25,6 +26,7 @@ qt6-base-dev xvfb xauth
 default-jdk-headless junit5 libopenjfx-java libslf4j-java
 libgtest-dev libgmock-dev googletest libbenchmark-dev patchelf
 clang-14 libclang-rt-14-dev
+snakemake python3-matplotlib
 python3 python3-torch python3-torchvision python3-numpy
 "
 

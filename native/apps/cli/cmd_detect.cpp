@@ -11,9 +11,11 @@
 #include "commands.hpp"
 #include "muse/detect.hpp"
 #include "muse/errors.hpp"
+#include "muse/files.hpp"
 #include "muse/geojson.hpp"
 #include "muse/log.hpp"
 #include "muse/slide.hpp"
+#include "muse/slide_summary.hpp"
 
 namespace muse::cli {
 namespace {
@@ -66,7 +68,7 @@ private:
 
 Command add_detect_command(CLI::App& app) {
     struct Options {
-        std::string slide, model, output, roi, format, geometry = "point";
+        std::string slide, model, output, roi, format, geometry = "point", summary;
         double ellipse_um = 3.0;
         SlideDetectOptions detect;
     };
@@ -95,13 +97,18 @@ Command add_detect_command(CLI::App& app) {
         ->check(CLI::IsMember({"point", "ellipse"}))
         ->capture_default_str();
     cmd->add_option("--ellipse-radius-um", o->ellipse_um, "Radius of the ellipse geometry, um")->capture_default_str();
+    cmd->add_option("--summary", o->summary,
+                    "Also write the slide's numbers as JSON: tissue mm2, tiles, nuclei, density and mean score per class, "
+                    "model, pixel size, time (docs/cohort.md)");
     cmd->footer(
         "Tiles the slide at the model's resolution (best pyramid level, exact resampling), skips tiles\n"
         "without tissue, and writes each nucleus once with its class and per-class probabilities. The\n"
         "output appears when the run is complete; Ctrl-C stops without leaving a partial file.\n"
         "Open a .geojson in QuPath by dragging it onto the slide (File > Import objects).\n\n"
-        "Example:\n"
-        "  muse detect samples/CMU-1-Small-Region.svs -o CMU-1-Small-Region.geojson");
+        "Examples:\n"
+        "  muse detect samples/CMU-1-Small-Region.svs -o CMU-1-Small-Region.geojson\n"
+        "  muse detect slide.svs -o slide.geojson --summary slide.summary.json   (one row of a cohort table)\n"
+        "A whole cohort on a cluster: workflows/cohort (Snakemake).");
     return {cmd, [o] {
         const std::string model_path = model_or_default(o->model);
         const Model model = Model::load(model_path);
@@ -120,9 +127,19 @@ Command add_detect_command(CLI::App& app) {
         auto writer = DetectionWriter::create(o->output, wo);
         ProgressDisplay display;
         InterruptibleProgress progress([&display](const ProgressUpdate& u) { display(u); });
-        const SlideDetectSummary s =
-            detect_slide(model, *slide, o->detect, [&](const Detection& d) { writer->write(d); }, progress.get());
+        DetectionTally tally(model.config().classes.size());
+        const SlideDetectSummary s = detect_slide(
+            model, *slide, o->detect,
+            [&](const Detection& d) {
+                tally.add(d);
+                writer->write(d);
+            },
+            progress.get());
         writer->commit();
+        if (!o->summary.empty()) {
+            write_file_atomically(o->summary, slide_summary_json({model_path, &model.config(), slide.get(), &o->detect, &s,
+                                                                  &tally, o->output}));
+        }
         char line[320];
         std::snprintf(line, sizeof line,
                       "wrote %s: %lld nuclei from %lld tiles (%lld of %lld hold tissue; %lld unreadable, skipped), "
@@ -131,6 +148,7 @@ Command add_detect_command(CLI::App& app) {
                       static_cast<long long>(s.tiles_planned), static_cast<long long>(s.tiles_total),
                       static_cast<long long>(s.tiles_failed), s.area_mm2, duration(s.seconds).c_str(), s.level, s.slide_mpp);
         status(line);
+        if (!o->summary.empty()) status("wrote " + o->summary + ": the slide's summary");
         if (s.tiles_planned == 0 && o->detect.tissue_mask) {
             // 0 nuclei can be genuine (empty glass), but is more often a faint slide the tissue mask missed.
             status("warning: none of the " + std::to_string(s.tiles_total) + " tiles " +

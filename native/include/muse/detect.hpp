@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,9 @@ struct SlideDetectSummary {
     double slide_mpp = 0.0;          ///< the MPP used
     int level = 0;                   ///< pyramid level read
     double area_mm2 = 0.0;           ///< area of the processed tile cores
+    /// Tissue (by the tissue mask) inside the slide or its regions, mm^2; empty when the run had
+    /// no tissue mask (--no-tissue-mask).
+    std::optional<double> tissue_mm2;
     std::vector<std::string> failures;  ///< the first few failure messages
 };
 

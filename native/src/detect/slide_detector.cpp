@@ -177,7 +177,14 @@ SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, co
         if (!(po.x1 > po.x0 && po.y1 > po.y0)) throw InvalidArgument("the regions lie outside the slide");
     }
     slide::TissueMask mask;
-    if (options.tissue_mask) mask = slide::compute_tissue_mask(slide, slide::kTissueMaskPixelUm / summary.slide_mpp);
+    if (options.tissue_mask) {
+        mask = slide::compute_tissue_mask(slide, slide::kTissueMaskPixelUm / summary.slide_mpp);
+        const bool whole = !(po.x1 > po.x0);
+        const double ax1 = whole ? static_cast<double>(slide.levels()[0].width) : po.x1;
+        const double ay1 = whole ? static_cast<double>(slide.levels()[0].height) : po.y1;
+        summary.tissue_mm2 = mask.tissue_area_px2(whole ? 0.0 : po.x0, whole ? 0.0 : po.y0, ax1, ay1, options.regions) *
+                             summary.slide_mpp * summary.slide_mpp / 1e6;
+    }
     std::int64_t total = 0;
     const detect::TilePlan plan = detect::plan_tiles(slide, po, [&](double x0, double y0, double x1, double y1) {
         ++total;

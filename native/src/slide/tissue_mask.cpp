@@ -30,6 +30,29 @@ double TissueMask::fraction() const {
     return static_cast<double>(std::count(on.begin(), on.end(), std::uint8_t{1})) / static_cast<double>(on.size());
 }
 
+double TissueMask::tissue_area_px2(double x0, double y0, double x1, double y1, const std::vector<Polygon>& regions) const {
+    std::int64_t count = 0;
+    const int c0 = std::max(0, static_cast<int>(std::floor(x0 / level0_per_px)));
+    const int c1 = std::min(width, static_cast<int>(std::ceil(x1 / level0_per_px)));
+    const int r0 = std::max(0, static_cast<int>(std::floor(y0 / level0_per_px)));
+    const int r1 = std::min(height, static_cast<int>(std::ceil(y1 / level0_per_px)));
+    for (int r = r0; r < r1; ++r) {
+        const double cy = (r + 0.5) * level0_per_px;
+        if (cy < y0 || cy >= y1) continue;
+        for (int c = c0; c < c1; ++c) {
+            if (!on[static_cast<std::size_t>(r) * width + c]) continue;
+            const double cx = (c + 0.5) * level0_per_px;
+            if (cx < x0 || cx >= x1) continue;
+            if (!regions.empty() &&
+                std::none_of(regions.begin(), regions.end(), [&](const Polygon& p) { return p.contains(cx, cy); })) {
+                continue;
+            }
+            ++count;
+        }
+    }
+    return static_cast<double>(count) * level0_per_px * level0_per_px;
+}
+
 TissueMask compute_tissue_mask(const SlideSource& slide, double level0_per_px) {
     const auto& levels = slide.levels();
     const int level = level_for_downsample(slide, level0_per_px);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "muse/geometry.hpp"
 #include "muse/slide.hpp"
 
 namespace muse::slide {
@@ -18,6 +19,11 @@ struct TissueMask {
     bool any(double x0, double y0, double x1, double y1) const;
     /// Fraction of the mask that is tissue.
     double fraction() const;
+    /// Tissue inside the level-0 rectangle [x0, x1) x [y0, y1), and inside one of `regions` when
+    /// there are any, in level-0 pixels squared: mask pixels counted by their centres. The mask
+    /// is grown by one pixel (see compute_tissue_mask), so this errs on the large side by about
+    /// one mask pixel (8 um) around each piece of tissue.
+    double tissue_area_px2(double x0, double y0, double x1, double y1, const std::vector<Polygon>& regions) const;
 };
 
 /// The mask pixel size detection and adaptation use, um: a 256 px tile at 0.5 um/px spans 16
