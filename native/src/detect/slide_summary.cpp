@@ -53,6 +53,7 @@ std::string slide_summary_json(const SlideSummaryParts& p) {
     for (std::size_t k = 0; k < classes.size(); ++k) {
         const auto n = p.tally->nuclei()[k];
         per_class.push_back({{"name", classes[k].name},
+                             {"color", classes[k].color},
                              {"nuclei", n},
                              {"density_per_mm2", number_or_null(per_mm2(static_cast<double>(n)))},
                              {"mean_score", number_or_null(n > 0 ? p.tally->score_sums()[k] / static_cast<double>(n) : std::nan(""))}});
