@@ -74,7 +74,7 @@ TEST(CliSummary, AgreesWithTheDetectionsWrittenInTheSameRun) {
     EXPECT_GT(s["seconds"].get<double>(), 0.0);
 }
 
-TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAFailedRunWritesNoSummary) {
+TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAnUnwritableSummaryFailsFirst) {
     TempDir work;
     std::string out;
     test::write_file(work / "roi.geojson",
@@ -104,11 +104,13 @@ TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAFailedRunWritesNoSummar
     EXPECT_EQ(s2["density_area"], "processed tiles (no tissue mask)");
     EXPECT_NEAR(s2["density_per_mm2"].get<double>(), s2["nuclei"].get<double>() / s2["processed_mm2"].get<double>(), 1e-6);
 
-    EXPECT_EQ(test::run_muse(detect("--mpp 1e308 -o " + shell_quote((work / "x.geojson").string()) + " --summary " +
-                                    shell_quote((work / "x.json").string()), &out),
+    // A summary that cannot be written fails at the start, before any detection work.
+    EXPECT_EQ(test::run_muse(detect("-o " + shell_quote((work / "x.geojson").string()) + " --summary " +
+                                    shell_quote((work / "no-such-folder" / "x.json").string()), &out),
                              &out),
               1);
-    EXPECT_FALSE(std::filesystem::exists(work / "x.json"));
+    EXPECT_HAS(out, "cannot write the summary");
+    EXPECT_HAS(out, "no-such-folder' does not exist");
     EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
 }
 

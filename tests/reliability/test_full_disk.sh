@@ -69,7 +69,9 @@ JSON
 # The previous outputs are complete results of the same commands, written with space to spare.
 "$muse" detect "$slide" -m "$model" -o "$disk/detect.geojson" > "$work/detect-first.log" 2>&1 ||
     { cat "$work/detect-first.log" >&2; fail "detect with space failed"; }
-expect_disk_full detect "$disk/detect.geojson" "$muse" detect "$slide" -m "$model" -o "$disk/detect.geojson"
+expect_disk_full detect "$disk/detect.geojson" "$muse" detect "$slide" -m "$model" -o "$disk/detect.geojson" \
+    --summary "$disk/detect.summary.json"
+[ ! -e "$disk/detect.summary.json" ] || fail "detect: a summary was written although the detections were not"
 
 "$muse" pseudolabel "$slide" -m "$model" --annotations "$work/annotations.geojson" -o "$disk/pseudo.geojson" \
     --threshold 0.5 > "$work/pseudo-first.log" 2>&1 || { cat "$work/pseudo-first.log" >&2; fail "pseudolabel with space failed"; }
@@ -98,7 +100,9 @@ grep -q "cannot write '$disk/tuned.muse.ckpt'.*No space left on device" "$work/t
 cmp -s "$disk/tuned.muse" "$model" || fail "finetune: the previous output changed"
 no_temporary_files finetune-filling
 rm -f "$disk/filler"
-tune -o "$disk/tuned.muse" --resume > "$work/tune-resume.log" 2>&1 || { cat "$work/tune-resume.log" >&2; fail "finetune --resume failed"; }
-grep -q "resum" "$work/tune-resume.log" || { cat "$work/tune-resume.log" >&2; fail "finetune --resume did not say it resumed"; }
+tune -o "$disk/tuned.muse" --resume --report "$work/resume-report.json" > "$work/tune-resume.log" 2>&1 ||
+    { cat "$work/tune-resume.log" >&2; fail "finetune --resume failed"; }
+grep -Eq '"resumed_after_epoch": 1,?$' "$work/resume-report.json" ||
+    { cat "$work/resume-report.json" >&2; fail "finetune --resume did not continue after epoch 1 (the kept checkpoint)"; }
 same_weights "$disk/tuned.muse" "$work/tuned-ref.muse" || fail "finetune: the resumed model differs from the uninterrupted run's"
 echo "finetune: the disk filled after epoch 1 -> exit $status, checkpoint kept; --resume with space ended with the uninterrupted run's weights"

@@ -110,6 +110,14 @@ Command add_detect_command(CLI::App& app) {
         "  muse detect slide.svs -o slide.geojson --summary slide.summary.json   (one row of a cohort table)\n"
         "A whole cohort on a cluster: workflows/cohort (Snakemake).");
     return {cmd, [o] {
+        if (!o->summary.empty()) {
+            // Fail before an hour of detection, not after it.
+            const auto folder = std::filesystem::absolute(o->summary).parent_path();
+            if (!std::filesystem::is_directory(folder)) {
+                throw IoError("cannot write the summary '" + o->summary + "': the folder '" + folder.string() +
+                              "' does not exist");
+            }
+        }
         const std::string model_path = model_or_default(o->model);
         const Model model = Model::load(model_path);
         const auto slide = open_slide(o->slide);

@@ -11,17 +11,20 @@
 #include "muse/errors.hpp"
 #include "muse/files.hpp"
 #include "muse/finetune.hpp"
+#include "muse/stain.hpp"
 
 namespace muse::cli {
 namespace {
 
 /// BRCA-M2C images as slides with one annotated square each (the rest unlabelled): the
 /// simulation of a user that muse's evidence uses. The square's side is `fraction` of the
-/// image's shorter side, at a random position drawn from `seed`.
+/// image's shorter side, at a random position drawn from `seed`. `stain` (a stain_preset name,
+/// or "none") recolours the images as another lab's scanner would show them.
 void add_simulated_annotations(FinetuneData& data, const std::string& dataset, const std::string& split, double mpp,
-                               double fraction, std::uint64_t seed) {
+                               double fraction, std::uint64_t seed, const std::string& stain) {
     std::mt19937_64 rng(seed);
-    for (const auto& img : read_brca_m2c(dataset, split, mpp)) {
+    const StainChange change = stain == "none" ? StainChange{} : stain_preset(stain);
+    for (auto& img : read_brca_m2c(dataset, split, mpp)) {
         const std::filesystem::path file = std::filesystem::path(dataset) / "images" / (img.name + ".png");
         const int w = img.image.width, h = img.image.height;
         const int side = std::max(16, static_cast<int>(fraction * std::min(w, h)));
@@ -37,7 +40,12 @@ void add_simulated_annotations(FinetuneData& data, const std::string& dataset, c
         AnnotationSet set;
         set.classes = data.classes;
         set.regions.push_back(std::move(r));
-        data.add(open_slide(file), img.mpp, std::move(set));
+        if (change.is_identity()) {
+            data.add(open_slide(file), img.mpp, std::move(set));
+        } else {
+            change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, change);
+            data.add(image_slide(std::move(img.image), img.mpp, file.string() + " (" + stain + ")"), img.mpp, std::move(set));
+        }
     }
 }
 
@@ -45,7 +53,7 @@ void add_simulated_annotations(FinetuneData& data, const std::string& dataset, c
 
 Command add_finetune_command(CLI::App& app) {
     struct Options {
-        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint;
+        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint, stain = "none";
         std::vector<std::string> slides, annotations;
         double mpp = 0.0, fraction = 0.5;
         bool new_classes = false, no_lfov = false;
@@ -60,6 +68,8 @@ Command add_finetune_command(CLI::App& app) {
     cmd->add_option("--dataset", o->dataset, "Instead: a BRCA-M2C-layout folder, one annotated square per image (simulation)")
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--split", o->split, "With --dataset: the images to use")->capture_default_str();
+    cmd->add_option("--stain", o->stain, "With --dataset: recolour the images as another lab (as muse eval --stain)")
+        ->capture_default_str();
     cmd->add_option("--annotated-fraction", o->fraction, "With --dataset: the square's side over the image's side")
         ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "The fine-tuned model file to write (never the base model)")->required();
@@ -97,6 +107,10 @@ Command add_finetune_command(CLI::App& app) {
         "  muse finetune --dataset ../shared/data/brca-m2c --epochs 20 -o sim.muse");
     return {cmd, [o] {
         if (o->dataset.empty() == o->slides.empty()) throw InvalidArgument("give --slide/--annotations pairs, or --dataset");
+        if (o->stain != "none") {
+            if (o->dataset.empty()) throw InvalidArgument("--stain simulates another lab on --dataset images only");
+            stain_preset(o->stain);  // a bad name fails before any work
+        }
         if (o->slides.size() != o->annotations.size()) {
             throw InvalidArgument("give one --annotations file per --slide (" + std::to_string(o->slides.size()) +
                                   " slides, " + std::to_string(o->annotations.size()) + " annotation files)");
@@ -111,8 +125,8 @@ Command add_finetune_command(CLI::App& app) {
         FinetuneData data(base, o->new_classes);
         nlohmann::json sources = nlohmann::json::array();
         if (!o->dataset.empty()) {
-            add_simulated_annotations(data, o->dataset, o->split, o->mpp > 0 ? o->mpp : 0.5, o->fraction, o->ft.seed);
-            sources.push_back({{"dataset", o->dataset}, {"split", o->split}, {"annotated_fraction", o->fraction}});
+            add_simulated_annotations(data, o->dataset, o->split, o->mpp > 0 ? o->mpp : 0.5, o->fraction, o->ft.seed, o->stain);
+            sources.push_back({{"dataset", o->dataset}, {"split", o->split}, {"annotated_fraction", o->fraction}, {"stain", o->stain}});
         } else {
             for (std::size_t i = 0; i < o->slides.size(); ++i) {
                 AnnotationSet a = read_qupath_annotations(o->annotations[i], data.read_options());

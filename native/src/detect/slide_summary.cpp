@@ -89,7 +89,9 @@ std::string slide_summary_json(const SlideSummaryParts& p) {
                      {"tissue_mask", p.options->tissue_mask},
                      {"regions", p.options->regions.size()}}},
     };
-    return j.dump(2) + "\n";
+    // A slide path that is not UTF-8 (an old file system) is written with U+FFFD for its odd
+    // bytes instead of failing after the detections were written.
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace muse

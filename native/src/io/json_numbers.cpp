@@ -23,8 +23,11 @@ std::optional<long long> json_integer(const nlohmann::json& value, long long lo,
         // A file written by another tool may say 3.0 for 3; compare as doubles before casting.
         const double d = value.get<double>();
         if (!std::isfinite(d) || d != std::floor(d)) return std::nullopt;
-        if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) return std::nullopt;
-        return static_cast<long long>(d);
+        // 2^63 rounds to itself as a double: anything at or above it cannot be cast.
+        if (d < static_cast<double>(lo) || d > static_cast<double>(hi) || d >= 0x1p63 || d < -0x1p63) return std::nullopt;
+        const auto v = static_cast<long long>(d);
+        if (v < lo || v > hi) return std::nullopt;  // hi near 2^63 rounds up as a double
+        return v;
     }
     return std::nullopt;
 }

@@ -78,7 +78,9 @@ FinetuneEpoch epoch_from_json(const json& j, const std::string& where) {
     e.lambda_cons = j.at("lambda_cons").get<double>();
     e.lr = j.at("lr").get<double>();
     e.seconds = j.at("seconds").get<double>();
-    e.pseudo_labels = j.at("pseudo_labels").get<std::int64_t>();
+    const auto pseudo = io::json_integer(j.at("pseudo_labels"), 0, std::numeric_limits<std::int64_t>::max());
+    if (!pseudo) throw CorruptFile(where + ": a history entry's pseudo-label count is not a non-negative integer");
+    e.pseudo_labels = *pseudo;
     return e;
 }
 

@@ -32,7 +32,8 @@ def csv_bytes(header, rows) -> bytes:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
-    return out.getvalue().encode()
+    # Paths that are not UTF-8 (an old file system) keep their bytes instead of failing the table.
+    return out.getvalue().encode("utf-8", "surrogateescape")
 
 
 def number(v, digits=4):
@@ -44,7 +45,7 @@ def read_records(paths):
     for p in paths:
         name = Path(p).name[: -len(".json")]
         try:
-            r = json.loads(Path(p).read_text())
+            r = json.loads(Path(p).read_text(encoding="utf-8", errors="surrogateescape"))
         except (OSError, ValueError) as e:
             failed.append({"name": name, "slide": "", "error": f"unreadable record {p}: {e}"})
             continue
@@ -140,9 +141,13 @@ def main() -> int:
     p.add_argument("--table", required=True, type=Path)
     p.add_argument("--failures", required=True, type=Path)
     p.add_argument("--plot", required=True, type=Path)
+    p.add_argument("--records-from", type=Path, help="a file listing the records, one per line (for thousands)")
     p.add_argument("records", nargs="*", help="the per-slide records (RESULTS/status/SLIDE.json), in manifest order")
     a = p.parse_args()
-    finished, failed = read_records(a.records)
+    records = list(a.records)
+    if a.records_from:
+        records += [l for l in a.records_from.read_text(encoding="utf-8", errors="surrogateescape").splitlines() if l]
+    finished, failed = read_records(records)
     classes, colours = class_order(finished)
     header, rows = table(finished, classes)
     write_atomically(a.table, csv_bytes(header, rows))

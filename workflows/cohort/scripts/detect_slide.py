@@ -6,6 +6,10 @@ paths of the detections and the summary, or {"status": "failed", "error": ...}. 
 exits 0 so that the other slides and the cohort table go on; its error is in the record and in
 the cohort's failures.csv. On failure, detections and a summary left from an earlier run of the
 same slide are removed: the outputs of a slide are complete and current, or absent.
+
+An interrupted muse (Ctrl-C, or SIGTERM/SIGHUP/SIGINT from a scheduler's time limit or a lost
+node) is not the slide's fault: no record, exit 1, so that Snakemake reports the job and the next
+run does it again. SIGKILL is recorded (most often the memory limit), and retry_failed retries it.
 """
 
 import argparse
@@ -22,7 +26,7 @@ from pathlib import Path
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w") as f:
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
@@ -31,12 +35,15 @@ def write_atomically(path: Path, text: str) -> None:
 
 def last_error(log: Path, returncode: int) -> str:
     """The engine's own message (its last `muse: error:` line), else how the process ended."""
-    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
     errors = [l for l in lines if l.startswith("muse: error:")]
     if errors:
         return errors[-1][len("muse: error:"):].strip()
     if returncode < 0:
-        name = signal.Signals(-returncode).name
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:  # a real-time signal has no name
+            name = f"signal {-returncode}"
         hint = " (out of memory? the scheduler's memory limit?)" if -returncode == signal.SIGKILL else ""
         return f"muse was killed by {name}{hint}"
     tail = " | ".join(lines[-3:]) if lines else "no output"
@@ -81,6 +88,10 @@ def main() -> int:
             except OSError as e:  # muse itself cannot be started: every slide would fail, so say it loudly
                 print(f"detect_slide.py: cannot run '{a.muse}': {e}", file=sys.stderr)
                 return 2
+        if returncode in (130, -signal.SIGINT, -signal.SIGTERM, -signal.SIGHUP, 128 + signal.SIGTERM):
+            print(f"detect_slide.py: muse was interrupted (status {returncode}) on {a.slide}; "
+                  "not recorded, the next run does it again", file=sys.stderr)
+            return 1
         ok = returncode == 0 and a.detections.is_file() and a.summary.is_file()
         error = "" if ok else last_error(a.log, returncode)
     record["seconds"] = round(time.time() - started, 3)

@@ -1,0 +1,87 @@
+#!/bin/sh
+# A new lab, simulated: how much of the accuracy lost to another lab's stain each fine-tuning
+# mode and label-free adaptation win back (issue 13's targets), measured on images no choice
+# was made on.
+#
+#   bench/finetune_lab.sh BUILD_DIR CV_DIR OUT_DIR [STAIN] [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]
+#   e.g. bench/finetune_lab.sh build /work/cv/cb05-e100 /work/lab weak-h-strong-e 10
+#
+# CV_DIR is a finished bench/crossval.sh run: fold k's model (foldk-pc.muse, per-class
+# thresholds) never saw fold k's test images. Those images become the lab: recoloured by STAIN
+# (default weak-h-strong-e, haematoxylin x 0.6 and eosin x 1.6), the first SQUARES (default 10)
+# each get one annotated square of half their side with every nucleus in it labelled (what a
+# user clicks), and the others are the lab's images to score (about 20 per fold, pooled over the
+# folds). Arms, each scored on the same held-out images with greedy matching at 6 px:
+#   clean      the base models on the images as scanned (the level to win back)
+#   shifted    the base models on the recoloured images (the lab's starting point)
+#   adapt      label-free: BatchNorm statistics adapted to the held-out images' pixels (muse eval --adapt)
+#   heads      muse finetune --mode heads on the recoloured squares (QuPath's quick mode)
+#   full       muse finetune --mode full on the recoloured squares (the CLI's default mode)
+# and the share of the gap (clean - shifted) each closes. Finished arms are kept: rerunning resumes.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:?usage: finetune_lab.sh BUILD_DIR CV_DIR OUT_DIR [STAIN] [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]}" && pwd)
+cv=$(cd "${2:?CV_DIR}" && pwd)
+out=${3:?OUT_DIR}
+stain=${4:-weak-h-strong-e}
+squares=${5:-10}
+epochs_heads=${6:-30}
+epochs_full=${7:-30}
+data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
+muse=$build/native/apps/cli/muse
+[ -d "$data" ] || { echo "finetune_lab: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2; exit 2; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+{
+    echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+    echo "# cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs"
+} >> "$out/run.log"
+
+base_pairs="" heads_pairs="" full_pairs=""
+k=1
+while [ -f "$cv/fold$k-test.txt" ]; do
+    base=$cv/fold$k-pc.muse
+    [ -f "$base" ] || base=$cv/fold$k.muse
+    head -n "$squares" "$cv/fold$k-test.txt" > "$out/fold$k-annotated.txt"
+    tail -n +"$((squares + 1))" "$cv/fold$k-test.txt" > "$out/fold$k-lab.txt"
+    for mode in heads full; do
+        if [ ! -f "$out/fold$k-$mode.muse" ]; then
+            if [ "$mode" = heads ]; then e=$epochs_heads; else e=$epochs_full; fi
+            start=$(date +%s)
+            "$muse" finetune -m "$base" --dataset "$data" --split "$out/fold$k-annotated.txt" --stain "$stain" \
+                --mode "$mode" --epochs "$e" -o "$out/fold$k-$mode.muse" > "$out/fold$k-$mode.log" 2>&1
+            echo "fold $k $mode: $(( $(date +%s) - start )) s" >> "$out/run.log"
+        fi
+    done
+    base_pairs="$base_pairs -m $base --split $out/fold$k-lab.txt"
+    heads_pairs="$heads_pairs -m $out/fold$k-heads.muse --split $out/fold$k-lab.txt"
+    full_pairs="$full_pairs -m $out/fold$k-full.muse --split $out/fold$k-lab.txt"
+    k=$((k + 1))
+done
+[ "$k" -gt 1 ] || { echo "finetune_lab: no fold*-test.txt in $cv: run bench/crossval.sh first" >&2; exit 2; }
+
+score() {  # NAME PAIRS EXTRA...
+    name=$1 pairs=$2
+    shift 2
+    # shellcheck disable=SC2086
+    [ -f "$out/$name.json" ] || "$muse" eval $pairs --dataset "$data" "$@" -o "$out/$name.json" > "$out/$name.txt" 2>&1
+}
+score clean "$base_pairs"
+score shifted "$base_pairs" --stain "$stain"
+score adapt "$base_pairs" --stain "$stain" --adapt
+score heads "$heads_pairs" --stain "$stain"
+score full "$full_pairs" --stain "$stain"
+
+python3 - "$out" <<'PY' | tee "$out/summary.txt"
+import json, sys
+out = sys.argv[1]
+r = {n: json.load(open(f"{out}/{n}.json")) for n in ["clean", "shifted", "adapt", "heads", "full"]}
+clean, shifted = r["clean"]["mean_f1"] * 100, r["shifted"]["mean_f1"] * 100
+print(f"{'arm':<8} {'Lymph':>7} {'Tumor':>7} {'Stroma':>7} {'mean':>7} {'95% CI':>13} {'gap closed':>10}")
+for n, v in r.items():
+    f = [c["f1"] * 100 for c in v["classes"]]
+    m = v["mean_f1"] * 100
+    ci = f"{v['bootstrap']['low'] * 100:.2f}-{v['bootstrap']['high'] * 100:.2f}" if "bootstrap" in v else ""
+    closed = "" if n in ("clean", "shifted") else f"{100 * (m - shifted) / (clean - shifted):.0f} %"
+    print(f"{n:<8} {f[0]:7.2f} {f[1]:7.2f} {f[2]:7.2f} {m:7.2f} {ci:>13} {closed:>10}")
+PY
