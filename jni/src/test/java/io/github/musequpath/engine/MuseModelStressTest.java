@@ -125,6 +125,9 @@ class MuseModelStressTest {
         }
         System.out.printf("stress: %d rounds, %d detections completed, %d cancelled, %d refused by the closed model%n",
                 ROUNDS, completed, cancelled, refusedClosed);
-        assertTrue(completed > 0 && cancelled > 0, "the stress must both complete and cancel runs: " + completed + " / " + cancelled);
+        // Completed runs are certain (each round's close waits for one; a round without one ends in
+        // the 3-minute join failure above); that runs were cancelled at all depends on timing,
+        // with two threads cancelled every 100-350 ms against runs of about a second.
+        assertTrue(cancelled > 0, "no run was cancelled in " + ROUNDS + " rounds (" + completed + " completed)");
     }
 }
