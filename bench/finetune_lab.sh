@@ -3,8 +3,9 @@
 # mode and label-free adaptation win back (issue 13's targets), measured on images no choice
 # was made on.
 #
-#   bench/finetune_lab.sh BUILD_DIR CV_DIR OUT_DIR [STAIN] [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]
+#   bench/finetune_lab.sh BUILD_DIR CV_DIR OUT_DIR [STAIN] [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL] [-- finetune options]
 #   e.g. bench/finetune_lab.sh build /work/cv/cb05-e100 /work/lab weak-h-strong-e 10
+#        bench/finetune_lab.sh build /work/cv/cb05-e100 /work/lab-lr far-lab 10 60 30 -- --lr 1e-3
 #
 # CV_DIR is a finished bench/crossval.sh run: fold k's model (foldk-pc.muse, per-class
 # thresholds) never saw fold k's test images. Those images become the lab: recoloured by STAIN
@@ -23,10 +24,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: finetune_lab.sh BUILD_DIR CV_DIR OUT_DIR [STAIN] [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]}" && pwd)
 cv=$(cd "${2:?CV_DIR}" && pwd)
 out=${3:?OUT_DIR}
-stain=${4:-weak-h-strong-e}
-squares=${5:-10}
-epochs_heads=${6:-30}
-epochs_full=${7:-30}
+shift 3
+stain=weak-h-strong-e squares=10 epochs_heads=30 epochs_full=30
+for v in stain squares epochs_heads epochs_full; do
+    if [ $# -gt 0 ] && [ "$1" != "--" ]; then eval "$v=\$1"; shift; fi
+done
+if [ "${1:-}" = "--" ]; then shift; fi
 data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
 muse=$build/native/apps/cli/muse
 [ -d "$data" ] || { echo "finetune_lab: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2; exit 2; }
@@ -34,7 +37,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 {
     echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-    echo "# cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs"
+    echo "# cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
 } >> "$out/run.log"
 
 base_pairs="" heads_pairs="" full_pairs=""
@@ -49,7 +52,7 @@ while [ -f "$cv/fold$k-test.txt" ]; do
             if [ "$mode" = heads ]; then e=$epochs_heads; else e=$epochs_full; fi
             start=$(date +%s)
             "$muse" finetune -m "$base" --dataset "$data" --split "$out/fold$k-annotated.txt" --stain "$stain" \
-                --mode "$mode" --epochs "$e" -o "$out/fold$k-$mode.muse" > "$out/fold$k-$mode.log" 2>&1
+                --mode "$mode" --epochs "$e" "$@" -o "$out/fold$k-$mode.muse" > "$out/fold$k-$mode.log" 2>&1
             echo "fold $k $mode: $(( $(date +%s) - start )) s" >> "$out/run.log"
         fi
     done

@@ -89,7 +89,7 @@ void change_stains(std::uint8_t* rgb, std::size_t pixels, const StainChange& c) 
 }
 
 std::vector<std::string> stain_preset_names() {
-    return {"weak-h", "strong-h", "strong-e", "weak-h-strong-e", "yellow-tint"};
+    return {"weak-h", "strong-h", "strong-e", "weak-h-strong-e", "yellow-tint", "far-lab"};
 }
 
 StainChange stain_preset(const std::string& name) {
@@ -105,6 +105,12 @@ StainChange stain_preset(const std::string& name) {
         c.e_scale = 1.6;
     } else if (name == "yellow-tint") {
         c.rgb_gain = {1.0, 0.92, 0.78};
+    } else if (name == "far-lab") {
+        // Everything at once, and more: what another organ's lab with its own protocol and
+        // scanner may look like (fine-tuning is measured where there is a gap to close).
+        c.h_scale = 0.45;
+        c.e_scale = 2.0;
+        c.rgb_gain = {1.0, 0.9, 0.75};
     } else if (name != "none") {
         std::string names;
         for (const auto& n : stain_preset_names()) names += (names.empty() ? "" : ", ") + n;

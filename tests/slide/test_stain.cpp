@@ -30,7 +30,7 @@ TEST(Stain, NoChangeIsTheIdentityAndGlassStaysWhite) {
         EXPECT_FALSE(c.is_identity()) << name;
         const std::uint8_t white[3] = {255, 255, 255};
         const auto w = changed(white, c);
-        if (name != "yellow-tint") EXPECT_EQ(w, (std::array<std::uint8_t, 3>{255, 255, 255})) << name;
+        if (c.rgb_gain == std::array<double, 3>{1.0, 1.0, 1.0}) EXPECT_EQ(w, (std::array<std::uint8_t, 3>{255, 255, 255})) << name;
     }
     // Scale 1 through the deconvolution and back: within rounding.
     StainChange round_trip;

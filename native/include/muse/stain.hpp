@@ -34,7 +34,7 @@ struct StainChange {
 void change_stains(std::uint8_t* rgb, std::size_t pixels, const StainChange& change);
 
 /// Named changes for robustness checks (docs/detection.md lists their values):
-/// "weak-h", "strong-h", "strong-e", "weak-h-strong-e", "yellow-tint".
+/// "weak-h", "strong-h", "strong-e", "weak-h-strong-e", "yellow-tint", "far-lab" (all at once, stronger).
 StainChange stain_preset(const std::string& name);
 std::vector<std::string> stain_preset_names();
 
