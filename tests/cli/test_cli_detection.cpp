@@ -234,6 +234,31 @@ TEST_F(CliDetection, TrainsDecoderAndHeadsOnAFrozenImportedBackbone) {
     EXPECT_HAS(out, "freezing the backbone needs initial weights");
 }
 
+// `muse finetune --dataset --stain`: the simulation of another lab that bench/finetune_lab.sh
+// uses; the stain is recorded in the model's provenance, and misuse is refused before any work.
+TEST_F(CliDetection, FinetuneSimulatesAnotherLabsStain) {
+    TempDir work;
+    std::string out;
+    const std::string data = shell_quote((*dir_ / "data").string());
+    const std::string model = shell_quote((std::filesystem::path(MUSE_SAMPLES_DIR).parent_path() / "models" / "muse-default.muse").string());
+    ASSERT_EQ(test::run_muse("finetune -m " + model + " --dataset " + data + " --split train.txt --stain far-lab --mode heads "
+                             "--epochs 1 --sample-px 256 -o " + shell_quote((work / "lab.muse").string()),
+                             &out),
+              0)
+        << out;
+    ASSERT_EQ(test::run_muse("info " + shell_quote((work / "lab.muse").string()), &out), 0) << out;
+    EXPECT_HAS(out, "far-lab");
+    EXPECT_EQ(test::run_muse("finetune -m " + model + " --dataset " + data + " --stain purple -o " +
+                             shell_quote((work / "x.muse").string()), &out),
+              1);
+    EXPECT_HAS(out, "unknown stain change 'purple': use one of weak-h");
+    EXPECT_EQ(test::run_muse("finetune -m " + model + " --slide a.png --annotations a.geojson --stain far-lab -o " +
+                             shell_quote((work / "x.muse").string()), &out),
+              1);
+    EXPECT_HAS(out, "--stain simulates another lab on --dataset images only");
+    EXPECT_FALSE(std::filesystem::exists(work / "x.muse"));
+}
+
 TEST_F(CliDetection, ErrorsAreClear) {
     TempDir work;
     std::string out;
