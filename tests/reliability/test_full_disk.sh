@@ -11,6 +11,8 @@ set -eu
 muse=${1:?usage: test_full_disk.sh MUSE SLIDE MODEL}
 slide=${2:?slide}
 model=${3:?model}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/muse-full-disk.XXXXXX")
 disk=$work/disk
 mkdir -p "$disk"
@@ -29,10 +31,6 @@ free_kb() { df -k --output=avail "$disk" | tail -n 1 | tr -d ' '; }
 fill_leaving() {
     rm -f "$disk/filler"
     fallocate -l $(( ($(free_kb) - $1) * 1024 )) "$disk/filler"
-}
-same_weights() {
-    a=$(od -An -t u8 -N8 "$1" | tr -d ' ') b=$(od -An -t u8 -N8 "$2" | tr -d ' ')
-    [ "$(tail -c +$((a + 9)) "$1" | md5sum)" = "$(tail -c +$((b + 9)) "$2" | md5sum)" ]
 }
 no_temporary_files() {
     left=$(find "$disk" -name '.*.tmp-*' | wc -l)
@@ -56,15 +54,6 @@ expect_disk_full() {
     rm -f "$disk/filler"
 }
 
-cat > "$work/annotations.geojson" <<'JSON'
-{"type": "FeatureCollection", "features": [
- {"type": "Feature", "properties": {"objectType": "annotation", "name": "area"},
-  "geometry": {"type": "Polygon", "coordinates": [[[1000, 1000], [1300, 1000], [1300, 1300], [1000, 1300], [1000, 1000]]]}},
- {"type": "Feature", "properties": {"objectType": "annotation", "classification": {"name": "Tumor"}},
-  "geometry": {"type": "MultiPoint", "coordinates": [[1050, 1060], [1120, 1150], [1210, 1240], [1260, 1080]]}},
- {"type": "Feature", "properties": {"objectType": "annotation", "classification": {"name": "Lymphocyte"}},
-  "geometry": {"type": "MultiPoint", "coordinates": [[1100, 1280], [1180, 1020]]}}]}
-JSON
 
 # The previous outputs are complete results of the same commands, written with space to spare.
 "$muse" detect "$slide" -m "$model" -o "$disk/detect.geojson" > "$work/detect-first.log" 2>&1 ||
@@ -73,14 +62,14 @@ expect_disk_full detect "$disk/detect.geojson" "$muse" detect "$slide" -m "$mode
     --summary "$disk/detect.summary.json"
 [ ! -e "$disk/detect.summary.json" ] || fail "detect: a summary was written although the detections were not"
 
-"$muse" pseudolabel "$slide" -m "$model" --annotations "$work/annotations.geojson" -o "$disk/pseudo.geojson" \
+"$muse" pseudolabel "$slide" -m "$model" --annotations "$annotations" -o "$disk/pseudo.geojson" \
     --threshold 0.5 > "$work/pseudo-first.log" 2>&1 || { cat "$work/pseudo-first.log" >&2; fail "pseudolabel with space failed"; }
 expect_disk_full pseudolabel "$disk/pseudo.geojson" \
-    "$muse" pseudolabel "$slide" -m "$model" --annotations "$work/annotations.geojson" -o "$disk/pseudo.geojson" --threshold 0.5
+    "$muse" pseudolabel "$slide" -m "$model" --annotations "$annotations" -o "$disk/pseudo.geojson" --threshold 0.5
 rm -f "$disk/detect.geojson" "$disk/pseudo.geojson"
 
 tune() {
-    "$muse" finetune -m "$model" --slide "$slide" --annotations "$work/annotations.geojson" --mode heads --epochs 4 \
+    "$muse" finetune -m "$model" --slide "$slide" --annotations "$annotations" --mode heads --epochs 4 \
         --sample-px 512 --seed 3 "$@"
 }
 tune -o "$work/tuned-ref.muse" > "$work/tune-ref.log" 2>&1 || { cat "$work/tune-ref.log" >&2; fail "finetune with space failed"; }

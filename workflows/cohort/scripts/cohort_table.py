@@ -12,19 +12,10 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+from atomic_write import write_atomically
 
 
 def csv_bytes(header, rows) -> bytes:

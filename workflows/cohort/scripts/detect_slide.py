@@ -14,7 +14,6 @@ run does it again. SIGKILL is recorded (most often the memory limit), and retry_
 
 import argparse
 import json
-import os
 import shlex
 import signal
 import subprocess
@@ -22,15 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+from atomic_write import write_atomically
 
 
 def last_error(log: Path, returncode: int) -> str:
@@ -101,7 +92,7 @@ def main() -> int:
         record.update(status="failed", error=error, returncode=returncode)
     else:
         record["status"] = "ok"
-    write_atomically(a.record, json.dumps(record, indent=2) + "\n")
+    write_atomically(a.record, (json.dumps(record, indent=2) + "\n").encode("utf-8", "surrogateescape"))
     return 0
 
 
