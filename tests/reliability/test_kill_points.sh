@@ -10,6 +10,8 @@ muse=${1:?usage: test_kill_points.sh MUSE SLIDE MODEL [KILLS]}
 slide=${2:?slide}
 model=${3:?model}
 kills=${4:-20}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/muse-kill.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -z "${KEEP_ON_FAILURE:-}" ] || cp -r "$work" "$KEEP_ON_FAILURE"; exit 1; }
@@ -20,24 +22,7 @@ same_objects() {
         tail -c 3 "$1" | grep -q ']}'
 }
 now_ms() { date +%s%3N; }
-# Two .muse files hold the same weights: the tensor bytes after the safetensors header are
-# equal (the header's provenance records each epoch's seconds, which differ from run to run).
-same_weights() {
-    a=$(od -An -t u8 -N8 "$1" | tr -d ' ') b=$(od -An -t u8 -N8 "$2" | tr -d ' ')
-    [ "$(tail -c +$((a + 9)) "$1" | md5sum)" = "$(tail -c +$((b + 9)) "$2" | md5sum)" ]
-}
 
-# One annotated square of the sample slide with a few clicked nuclei (positions need not be
-# right for this test: it is about files, not accuracy).
-cat > "$work/annotations.geojson" <<'JSON'
-{"type": "FeatureCollection", "features": [
- {"type": "Feature", "properties": {"objectType": "annotation", "name": "area"},
-  "geometry": {"type": "Polygon", "coordinates": [[[1000, 1000], [1300, 1000], [1300, 1300], [1000, 1300], [1000, 1000]]]}},
- {"type": "Feature", "properties": {"objectType": "annotation", "classification": {"name": "Tumor"}},
-  "geometry": {"type": "MultiPoint", "coordinates": [[1050, 1060], [1120, 1150], [1210, 1240], [1260, 1080]]}},
- {"type": "Feature", "properties": {"objectType": "annotation", "classification": {"name": "Lymphocyte"}},
-  "geometry": {"type": "MultiPoint", "coordinates": [[1100, 1280], [1180, 1020]]}}]}
-JSON
 
 # check_kills NAME OUTPUT REFERENCE COMMAND...: runs COMMAND to the end once (REFERENCE, and its
 # duration), then `kills` times, killed with -9 at moments spread over that duration, with the
@@ -75,12 +60,12 @@ check_kills() {
 check_kills detect "$work/detect.geojson" "$work/detect-ref.geojson" \
     "$muse" detect "$slide" -m "$model" -o "$work/detect.geojson"
 check_kills pseudolabel "$work/pseudo.geojson" "$work/pseudo-ref.geojson" \
-    "$muse" pseudolabel "$slide" -m "$model" --annotations "$work/annotations.geojson" -o "$work/pseudo.geojson" --threshold 0.5
+    "$muse" pseudolabel "$slide" -m "$model" --annotations "$annotations" -o "$work/pseudo.geojson" --threshold 0.5
 
 # Fine-tuning: killed at several moments, then resumed until done; the model equals an
 # uninterrupted run's (same options, same seed).
 tune() {
-    "$muse" finetune -m "$model" --slide "$slide" --annotations "$work/annotations.geojson" --mode heads --epochs 60 \
+    "$muse" finetune -m "$model" --slide "$slide" --annotations "$annotations" --mode heads --epochs 60 \
         --sample-px 512 --seed 3 "$@"
 }
 start=$(now_ms)
@@ -94,6 +79,9 @@ while [ "$i" -le 5 ]; do
     tune -o "$work/tuned.muse" $resume > "$work/tune-$i.log" 2>&1 &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+    # `tune` is a shell function, so $pid is the subshell running it: kill its muse first (a
+    # subshell killed alone leaves muse running on, which then races the next try).
+    pkill -9 -P "$pid" 2>/dev/null || true
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     if [ -e "$work/tuned.muse" ]; then
@@ -102,7 +90,9 @@ while [ "$i" -le 5 ]; do
     [ -n "$resume" ] && resumed=$((resumed + 1))
     i=$((i + 1))
 done
-if [ ! -e "$work/tuned.muse" ]; then
+# A try may finish before its kill; the next then starts afresh (no checkpoint left) and its kill
+# leaves a new checkpoint beside the complete model: that run too is resumed to its end.
+if [ ! -e "$work/tuned.muse" ] || [ -e "$work/tuned.muse.ckpt" ]; then
     if [ -f "$work/tuned.muse.ckpt" ]; then resume=--resume; else resume=""; fi
     tune -o "$work/tuned.muse" $resume > "$work/tune-last.log" 2>&1 || { cat "$work/tune-last.log" >&2; fail "finetune: the resumed run failed"; }
 fi
