@@ -172,6 +172,7 @@ FinetuneOptions finetune_options(JNIEnv* env, jobject options) {
     o.lr_min = jni::double_field(env, options, "lrMin");
     o.cons_weight = jni::double_field(env, options, "consWeight");
     o.cons_threshold = jni::double_field(env, options, "consThreshold");
+    o.adapt_weight = jni::double_field(env, options, "adaptWeight");
     o.epochs = jni::int_field(env, options, "epochs");
     o.batch = jni::int_field(env, options, "batch");
     o.sample_px = jni::int_field(env, options, "samplePx");
@@ -408,6 +409,7 @@ JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_finetune(JN
         jni::set_long_field(env, out, "nuclei", data.nuclei);
         jni::set_int_field(env, out, "resumedAfterEpoch", static_cast<int>(r.resumed_after_epoch));
         jni::set_double_field(env, out, "cacheSeconds", r.cache_seconds);
+        jni::set_long_field(env, out, "adaptedTiles", r.adapted_tiles);
         jni::set_object_field(env, out, "newClasses", "[Ljava/lang/String;", jni::string_array(env, data.new_classes()));
     });
 }

@@ -78,5 +78,21 @@ TEST(BatchNormAdaptation, BadRequestsAreClearErrors) {
     }
 }
 
+// Fine-tuning's optional first step: nothing instead of an error when adaptation cannot be done.
+TEST(BatchNormAdaptation, IfPossibleGivesNothingWhereAdaptationWouldFail) {
+    const Model base = test::synthetic_detector();
+    RgbImage glass(256, 256);
+    std::fill(glass.pixels.begin(), glass.pixels.end(), std::uint8_t{245});
+    EXPECT_FALSE(adapt_batchnorm_if_possible(base, {{image_slide(glass, 0.5, "glass.png"), 0.0}}, {}, 8));
+    AdaptOptions o;
+    o.tile_px = 128;
+    EXPECT_FALSE(adapt_batchnorm_if_possible(base, shifted_slides(), o, 1000)) << "fewer tissue tiles than asked for";
+    const auto some = adapt_batchnorm_if_possible(base, shifted_slides(), o, 8);
+    ASSERT_TRUE(some);
+    EXPECT_GE(some->tiles, 8);
+    o.batch = 1;  // a bad option is still an error
+    EXPECT_THROW(adapt_batchnorm_if_possible(base, shifted_slides(), o, 8), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace muse

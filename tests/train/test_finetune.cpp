@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <map>
@@ -14,6 +15,7 @@
 #include "muse/eval.hpp"
 #include "muse/finetune.hpp"
 #include "muse/geojson.hpp"
+#include "muse/stain.hpp"
 #include "slide/sources.hpp"
 #include "support/synthetic_nuclei.hpp"
 #include "support/test_env.hpp"
@@ -227,6 +229,67 @@ TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
 
     // Other options cannot resume that checkpoint.
     o.lr = 5e-4;
+    EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+}
+
+// The label-free first step (FinetuneOptions::adapt_weight, on by default): in heads mode the
+// backbone's BatchNorm statistics of the result are exactly those adapt_batchnorm gives for the
+// slides; at weight 0, and on slides with too little tissue, they stay the base model's.
+TEST(Finetune, AdaptsTheBatchNormStatisticsToTheSlidesFirstByDefault) {
+    const Model base = test::synthetic_detector();
+    StainChange weak;  // another lab's stain: the statistics have somewhere to move
+    weak.h_scale = 0.6;
+    weak.e_scale = 1.6;
+    std::vector<LabelledImage> images;
+    for (int i = 0; i < 3; ++i) {
+        LabelledImage img = swapped(test::synthetic_nuclei_image(512, 512, 120, 7400 + i));
+        change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, weak);
+        images.push_back(std::move(img));
+    }
+    const auto slides = annotated_squares(images);
+    FinetuneOptions o;
+    EXPECT_EQ(o.adapt_weight, 0.5) << "the measured default (docs/finetune.md)";
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 1;
+    o.sample_px = 192;
+    o.adapt_tissue_mask = false;
+    const FinetuneResult r = finetune(base, base.config().classes, slides, o);
+    EXPECT_GE(r.adapted_tiles, 8);
+    EXPECT_GT(r.adapted_layers, 10);
+
+    AdaptOptions ao;
+    ao.weight = 0.5;
+    ao.tissue_mask = false;
+    std::vector<AdaptSlide> adapt_slides;
+    for (const auto& s : slides) adapt_slides.push_back({s.slide, s.mpp});
+    const AdaptResult direct = adapt_batchnorm(base, adapt_slides, ao);
+    EXPECT_EQ(direct.tiles, r.adapted_tiles);
+    const auto before = base.state_dict(), after = r.model.state_dict(), expected = direct.model.state_dict();
+    int moved = 0, statistics = 0;
+    for (const auto& [name, t] : before) {
+        if (name.rfind("encoder.", 0) != 0 || name.find("running_") == std::string::npos) continue;
+        ++statistics;
+        EXPECT_TRUE(at::allclose(after.at(name), expected.at(name), 1e-5, 1e-6)) << name;
+        if (!at::allclose(after.at(name), t)) ++moved;
+    }
+    EXPECT_GT(statistics, 10);
+    EXPECT_GT(moved, statistics / 2) << "the shifted slides must move the statistics";
+    const auto provenance = nlohmann::json::parse(r.model.config().provenance_json);
+    EXPECT_TRUE(provenance["base_model"].contains("batchnorm_adaptation")) << provenance.dump();
+    EXPECT_EQ(provenance["finetune"]["options"]["adapt_weight"], 0.5);
+
+    o.adapt_weight = 0.0;  // off: the base model's statistics
+    const FinetuneResult off = finetune(base, base.config().classes, slides, o);
+    EXPECT_EQ(off.adapted_tiles, 0);
+    for (const auto& [name, t] : before) {
+        if (name.find("running_") != std::string::npos) EXPECT_TRUE(at::equal(off.model.state_dict().at(name), t)) << name;
+    }
+
+    o.adapt_weight = 0.5;  // one small image: fewer than 8 tiles, skipped rather than noisy
+    const FinetuneResult few = finetune(base, base.config().classes, annotated_squares(swapped_set(1, 7450)), o);
+    EXPECT_EQ(few.adapted_tiles, 0);
+
+    o.adapt_weight = 1.5;
     EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
 }
 

@@ -8,7 +8,6 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
-#include "muse/adapt.hpp"
 #include "muse/errors.hpp"
 #include "muse/files.hpp"
 #include "muse/finetune.hpp"
@@ -55,8 +54,6 @@ void add_simulated_annotations(FinetuneData& data, const std::string& dataset, c
 Command add_finetune_command(CLI::App& app) {
     struct Options {
         std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint, stain = "none";
-        bool adapt_first = false;
-        AdaptOptions adaptation;
         std::vector<std::string> slides, annotations;
         double mpp = 0.0, fraction = 0.5;
         bool new_classes = false, no_lfov = false;
@@ -95,10 +92,10 @@ Command add_finetune_command(CLI::App& app) {
     cmd->add_option("--colour-jitter", o->ft.colour_jitter, "Colour jitter amount")->capture_default_str();
     cmd->add_option("--seed", o->ft.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_flag("--new-classes", o->new_classes, "Point classes the model lacks become new classes (else an error)");
-    cmd->add_flag("--adapt-first", o->adapt_first,
-                  "Before training, adapt the base model's BatchNorm statistics to these slides' tissue (muse adapt; "
-                  "label-free; for a lab whose stain differs strongly, docs/finetune.md)");
-    cmd->add_option("--adapt-weight", o->adaptation.weight, "With --adapt-first: share of the slides' statistics")
+    cmd->add_option("--adapt-weight", o->ft.adapt_weight,
+                    "First adapt the model's BatchNorm statistics to these slides' tissue (label-free, as muse adapt), "
+                    "blended with its own at this share; 0 = off (docs/finetune.md)")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file, written after every epoch (default: OUTPUT.ckpt)");
     cmd->add_flag("--resume", o->ft.resume, "Continue an interrupted run from its checkpoint (same options)");
@@ -129,6 +126,7 @@ Command add_finetune_command(CLI::App& app) {
         Model base = Model::load(model_path);
         o->ft.mode = parse_finetune_mode(o->mode);
         o->ft.lfov = !o->no_lfov;
+        o->ft.adapt_tissue_mask = o->dataset.empty();  // a data set's patches are all tissue
 
         FinetuneData data(base, o->new_classes);
         nlohmann::json sources = nlohmann::json::array();
@@ -146,21 +144,8 @@ Command add_finetune_command(CLI::App& app) {
                 sources.push_back({{"slide", o->slides[i]}, {"annotations", o->annotations[i]}});
             }
         }
-        nlohmann::json adapted = false;
-        if (o->adapt_first) {
-            // The same tiles every time (evenly spread), so a resumed run adapts to the same statistics.
-            std::vector<AdaptSlide> slides;
-            for (const auto& s : data.slides) slides.push_back({s.slide, s.mpp});
-            AdaptOptions ao = o->adaptation;
-            ao.tissue_mask = o->dataset.empty();  // a data set's patches are all tissue
-            const AdaptResult a = adapt_batchnorm(base, slides, ao);
-            base = a.model;
-            adapted = {{"weight", ao.weight}, {"tiles", a.tiles}, {"batchnorm_layers", a.batchnorm_layers}};
-            status("adapted the BatchNorm statistics of " + std::to_string(a.batchnorm_layers) + " layers to " +
-                   std::to_string(a.tiles) + " tiles of these slides before fine-tuning");
-        }
         o->ft.provenance_json =
-            nlohmann::json({{"base_model_file", model_path}, {"data", sources}, {"adapted_first", adapted}}).dump();
+            nlohmann::json({{"base_model_file", model_path}, {"data", sources}}).dump();
         status("fine-tuning " + model_path + " (" + base.config().arch + ", mode " + o->mode + ") on " +
                std::to_string(data.regions) + " annotated regions with " + std::to_string(data.nuclei) + " nuclei, " +
                std::to_string(o->ft.epochs) + " epochs" + (o->ft.resume ? ", resuming" : ""));
@@ -180,6 +165,13 @@ Command add_finetune_command(CLI::App& app) {
                           static_cast<long long>(e.pseudo_labels), e.lr, e.seconds);
             status(line);
         });
+        if (r.adapted_tiles > 0) {
+            status("adapted the BatchNorm statistics of " + std::to_string(r.adapted_layers) + " layers to " +
+                   std::to_string(r.adapted_tiles) + " tiles of these slides first");
+        } else if (o->ft.adapt_weight > 0) {
+            status("the BatchNorm statistics were not adapted first: the model has none, or the slides hold fewer than 8 "
+                   "tissue tiles");
+        }
         status("wrote " + o->output + (r.cache_seconds > 0 ? " (features cached in " + std::to_string(r.cache_seconds).substr(0, 4) + " s)" : ""));
         if (!o->report.empty()) {
             write_file_atomically(o->report, nlohmann::json::parse(r.model.config().provenance_json).dump(2) + "\n");

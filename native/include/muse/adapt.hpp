@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "muse/model.hpp"
@@ -53,5 +54,12 @@ struct AdaptResult {
 /// Progress: one unit per batch; cancel -> muse::Cancelled.
 AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& options,
                             const Progress& progress = Progress());
+
+/// As adapt_batchnorm, but nothing instead of an error when the model has no BatchNorm layer or
+/// the slides hold fewer than `min_tiles` tissue tiles: for steps where adaptation is optional
+/// (fine-tuning adapts first by default, and a few tiles would give noisy statistics).
+std::optional<AdaptResult> adapt_batchnorm_if_possible(const Model& base, const std::vector<AdaptSlide>& slides,
+                                                       const AdaptOptions& options, std::int64_t min_tiles,
+                                                       const Progress& progress = Progress());
 
 }  // namespace muse

@@ -42,7 +42,7 @@ struct ChosenTiles {
 
 /// Up to `options.tiles` tissue tiles spread evenly over the slides (every k-th tile of each
 /// slide's grid, in proportion to its tissue): deterministic, no random state.
-ChosenTiles choose_tiles(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& o) {
+ChosenTiles choose_tiles(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& o, bool optional) {
     ChosenTiles out;
     std::vector<detect::TilePlan>& plans = out.plans;
     std::size_t total = 0;
@@ -62,7 +62,7 @@ ChosenTiles choose_tiles(const Model& base, const std::vector<AdaptSlide>& slide
         }));
         total += plans.back().tiles.size();
     }
-    if (total == 0) throw InvalidArgument("the adaptation slides hold no tissue tile");
+    if (total == 0 && !optional) throw InvalidArgument("the adaptation slides hold no tissue tile");
     std::vector<TileRef>& chosen = out.tiles;
     const double step = std::max(1.0, static_cast<double>(total) / o.tiles);
     double next = 0.0;
@@ -78,12 +78,12 @@ ChosenTiles choose_tiles(const Model& base, const std::vector<AdaptSlide>& slide
     return out;
 }
 
-}  // namespace
-
-AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& options,
-                            const Progress& progress) {
+/// The adaptation; with `min_tiles` > 0, nothing (instead of an error) when it cannot be done.
+std::optional<AdaptResult> adapt(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& options,
+                                 std::int64_t min_tiles, const Progress& progress) {
     options.validate();
     if (slides.empty()) throw InvalidArgument("adaptation needs at least one slide");
+    const bool optional = min_tiles > 0;
     const ModelConfig& config = base.config();
     model::Network network = model::build_network(config);
     model::load_weights(*network.net, base.state_dict(), "architecture '" + config.arch + "'");
@@ -102,10 +102,14 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
             bn->train();
         }
     }
-    if (norms.empty()) throw InvalidArgument("this model has no BatchNorm layer: nothing to adapt");
+    if (norms.empty()) {
+        if (optional) return std::nullopt;
+        throw InvalidArgument("this model has no BatchNorm layer: nothing to adapt");
+    }
 
-    const ChosenTiles chosen = choose_tiles(base, slides, options);
+    const ChosenTiles chosen = choose_tiles(base, slides, options, optional);
     const std::vector<TileRef>& tiles = chosen.tiles;
+    if (optional && static_cast<std::int64_t>(tiles.size()) < min_tiles) return std::nullopt;
     if (tiles.size() < 2) throw InvalidArgument("the adaptation slides hold only one tissue tile; at least 2 are needed");
     at::NoGradGuard no_grad;
     const std::int64_t batches = static_cast<std::int64_t>((tiles.size() + options.batch - 1) / options.batch);
@@ -123,7 +127,7 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
         }
         network.net->forward(model::normalise_rgb(rgb, config));
         used += static_cast<std::int64_t>(n);
-        progress.report({b + 1, batches, "batches", ""});
+        progress.report({b + 1, batches, "batches", "adapting the BatchNorm statistics to the slides' tissue"});
     }
     network.net->eval();
     for (std::size_t i = 0; i < norms.size(); ++i) {
@@ -140,7 +144,21 @@ AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& sl
                                           {"weight", options.weight},
                                           {"layers", norms.size()}};
     adapted.provenance_json = provenance.dump();
-    return {Model::from_weights(adapted, model::copy_weights_of(*network.net)), used, static_cast<std::int64_t>(norms.size())};
+    return AdaptResult{Model::from_weights(adapted, model::copy_weights_of(*network.net)), used,
+                       static_cast<std::int64_t>(norms.size())};
+}
+
+}  // namespace
+
+AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& options,
+                            const Progress& progress) {
+    return *adapt(base, slides, options, 0, progress);
+}
+
+std::optional<AdaptResult> adapt_batchnorm_if_possible(const Model& base, const std::vector<AdaptSlide>& slides,
+                                                       const AdaptOptions& options, std::int64_t min_tiles,
+                                                       const Progress& progress) {
+    return adapt(base, slides, options, std::max<std::int64_t>(2, min_tiles), progress);  // a batch needs 2
 }
 
 }  // namespace muse

@@ -8,6 +8,7 @@
 #include <limits>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include <ATen/ATen.h>
@@ -36,7 +37,25 @@ const double kPi = std::acos(-1.0);
 constexpr const char* kAdamPrefix = "finetune.adam.";
 constexpr const char* kCheckpointKey = "finetune_checkpoint";
 
+/// Fewer tissue tiles than this give statistics too noisy to adapt to: the step is skipped.
+constexpr int kMinAdaptTiles = 8;
+
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+/// FinetuneOptions::adapt_weight: `base` with its BatchNorm statistics moved towards the
+/// slides' tissue, or nothing when off, impossible (no BatchNorm) or too few tiles. The tiles
+/// are spread evenly, not drawn, so a resumed run adapts to the same statistics.
+std::optional<AdaptResult> adapt_to_slides(const Model& base, const std::vector<FinetuneSlide>& data, const FinetuneOptions& o,
+                                           const Progress& progress) {
+    if (o.adapt_weight <= 0.0) return std::nullopt;
+    AdaptOptions ao;
+    ao.weight = o.adapt_weight;
+    ao.tiles = o.adapt_tiles;
+    ao.tissue_mask = o.adapt_tissue_mask;
+    std::vector<AdaptSlide> slides;
+    for (const auto& d : data) slides.push_back({d.slide, d.mpp});
+    return adapt_batchnorm_if_possible(base, slides, ao, kMinAdaptTiles, progress);
+}
 
 /// The options that determine the weights (what a resumed run must share with the first).
 json options_json(const FinetuneOptions& o) {
@@ -57,6 +76,9 @@ json options_json(const FinetuneOptions& o) {
             {"flips", o.flips},
             {"rotations", o.rotations},
             {"colour_jitter", o.colour_jitter},
+            {"adapt_weight", o.adapt_weight},
+            {"adapt_tiles", o.adapt_tiles},
+            {"adapt_tissue_mask", o.adapt_tissue_mask},
             {"seed", o.seed}};
 }
 
@@ -147,6 +169,9 @@ void FinetuneOptions::validate() const {
     require(background_weight > 0, "background_weight must be > 0");
     require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
     require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
+    require(adapt_weight >= 0 && adapt_weight <= 1, "adapt_weight must be in [0, 1] (0 = no adaptation), got " + std::to_string(adapt_weight));
+    require(adapt_tiles >= kMinAdaptTiles && adapt_tiles <= 100000,
+            "adapt_tiles must be in " + std::to_string(kMinAdaptTiles) + "..100000, got " + std::to_string(adapt_tiles));
     require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
 }
 
@@ -196,10 +221,19 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     if (refs.empty()) throw InvalidArgument("fine-tuning needs at least one annotated region");
     result.regions = static_cast<std::int64_t>(refs.size());
 
+    // The label-free first step: the statistics of the lab's tissue, so that the heads (and,
+    // in heads mode, the cached features) start from activations normalised as in training.
+    const std::optional<AdaptResult> adapted = adapt_to_slides(base, data, o, progress);
+    const Model& start_model = adapted ? adapted->model : base;
+    if (adapted) {
+        result.adapted_tiles = adapted->tiles;
+        result.adapted_layers = adapted->batchnorm_layers;
+    }
+
     // The network: the base weights, the type head grown for new classes.
     at::manual_seed(o.seed);
     model::Network network = model::build_network(config);
-    model::NamedTensors init = base.state_dict();
+    model::NamedTensors init = start_model.state_dict();
     if (classes.size() > base_config.classes.size()) {
         init = grow_type_head(std::move(init), model::weights_of(*network.net),
                               static_cast<std::int64_t>(base_config.classes.size()), static_cast<std::int64_t>(classes.size()));
@@ -387,7 +421,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     json provenance = json::parse(o.provenance_json);
     if (!provenance.is_object()) provenance = json{{"caller", provenance}};
     provenance["source"] = "muse finetune";
-    provenance["base_model"] = json::parse(base_config.provenance_json);
+    provenance["base_model"] = json::parse(start_model.config().provenance_json);  // with the adaptation, if any
     json history = json::array();
     for (const auto& e : result.history) history.push_back(epoch_json(e));
     std::vector<std::string> new_classes;

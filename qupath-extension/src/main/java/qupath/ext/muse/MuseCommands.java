@@ -189,7 +189,9 @@ final class MuseCommands {
             var last = r.history().get(r.history().size() - 1);
             String leftOut = done.points().leftOutNote();
             if (Dialogs.showYesNoDialog("MUSE", "Saved " + output + "\n" + r.regions() + " regions, " + r.nuclei() + " nuclei, final loss "
-                    + String.format("%.4f", last.loss()) + (leftOut.isEmpty() ? "" : "\n(" + leftOut + ")")
+                    + String.format("%.4f", last.loss())
+                    + (r.adaptedTiles() > 0 ? "\nAdapted to this image's stain first (" + r.adaptedTiles() + " tissue tiles)" : "")
+                    + (leftOut.isEmpty() ? "" : "\n(" + leftOut + ")")
                     + ".\nUse this model from now on and detect again?")) {
                 MusePreferences.setModel(output);
                 detect();

@@ -15,13 +15,17 @@ import java.nio.file.Path;
  * @param lrMin           learning rate at the end
  * @param consWeight      weight of the pseudo-label loss at the end of its ramp (0 = none)
  * @param consThreshold   confidence a pseudo-label needs
+ * @param adaptWeight     first adapt the model's BatchNorm statistics to the images' tissue
+ *                        (label-free), blended with its own at this share; 0 = off. 0.5 by
+ *                        default: it recovers much more of a strong stain difference
+ *                        (docs/finetune.md)
  * @param seed            random seed (same seed and threads: same model)
  * @param allowNewClasses point classes the model lacks become new classes (else an error)
  * @param checkpoint      checkpoint file written after every epoch; null = next to the output
  * @param resume          continue an interrupted run from its checkpoint
  */
 public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, boolean lfov, double lr, double lrMin,
-                              double consWeight, double consThreshold, long seed, boolean allowNewClasses, Path checkpoint,
+                              double consWeight, double consThreshold, double adaptWeight, long seed, boolean allowNewClasses, Path checkpoint,
                               boolean resume) {
 
     public enum Mode { FULL, DECODER, HEADS }
@@ -50,7 +54,7 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
         private Mode mode = Mode.HEADS;
         private int epochs = 30, batch = 4, samplePx = 1024;
         private boolean lfov = true, allowNewClasses = false, resume = false;
-        private double lr = 1e-4, lrMin = 1e-5, consWeight = 0.1, consThreshold = 0.9;
+        private double lr = 1e-4, lrMin = 1e-5, consWeight = 0.1, consThreshold = 0.9, adaptWeight = 0.5;
         private long seed = 1;
         private Path checkpoint;
 
@@ -63,14 +67,15 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
         public Builder lrMin(double v) { lrMin = v; return this; }
         public Builder consWeight(double v) { consWeight = v; return this; }
         public Builder consThreshold(double v) { consThreshold = v; return this; }
+        public Builder adaptWeight(double v) { adaptWeight = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder allowNewClasses(boolean v) { allowNewClasses = v; return this; }
         public Builder checkpoint(Path v) { checkpoint = v; return this; }
         public Builder resume(boolean v) { resume = v; return this; }
 
         public FinetuneOptions build() {
-            return new FinetuneOptions(mode, epochs, batch, samplePx, lfov, lr, lrMin, consWeight, consThreshold, seed,
-                    allowNewClasses, checkpoint, resume);
+            return new FinetuneOptions(mode, epochs, batch, samplePx, lfov, lr, lrMin, consWeight, consThreshold, adaptWeight,
+                    seed, allowNewClasses, checkpoint, resume);
         }
     }
 }

@@ -12,10 +12,12 @@ import java.util.List;
  * @param nuclei            labelled nuclei in them
  * @param resumedAfterEpoch epochs taken from a checkpoint (0 when the run started afresh)
  * @param cacheSeconds      HEADS mode: time spent computing the features once
+ * @param adaptedTiles      tissue tiles the BatchNorm statistics were adapted to first (0 = none:
+ *                          off, a model without BatchNorm, or too little tissue)
  * @param newClasses        classes added to the model (allowNewClasses)
  */
 public record FinetuneResult(Path model, List<Epoch> history, long regions, long nuclei, int resumedAfterEpoch,
-                             double cacheSeconds, List<String> newClasses) {
+                             double cacheSeconds, long adaptedTiles, List<String> newClasses) {
     public FinetuneResult {
         history = List.copyOf(history);
         newClasses = List.copyOf(newClasses);

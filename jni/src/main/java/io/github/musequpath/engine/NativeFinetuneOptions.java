@@ -11,6 +11,7 @@ final class NativeFinetuneOptions {
     final double lrMin;
     final double consWeight;
     final double consThreshold;
+    final double adaptWeight;
     final int epochs;
     final int batch;
     final int samplePx;
@@ -28,6 +29,7 @@ final class NativeFinetuneOptions {
         lrMin = o.lrMin();
         consWeight = o.consWeight();
         consThreshold = o.consThreshold();
+        adaptWeight = o.adaptWeight();
         epochs = o.epochs();
         batch = o.batch();
         samplePx = o.samplePx();

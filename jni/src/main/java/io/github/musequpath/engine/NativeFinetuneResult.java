@@ -10,6 +10,7 @@ final class NativeFinetuneResult {
     long nuclei;
     int resumedAfterEpoch;
     double cacheSeconds;
+    long adaptedTiles;
     String[] newClasses;
 
     /** Called by native code once per epoch, in order. */

@@ -54,7 +54,7 @@ class MuseModelFinetuneTest {
     void theEngineDecidesTheRangesOfFineTuningOptions(@TempDir Path dir) {
         assertDoesNotThrow(() -> quick().build().validate());
         for (FinetuneOptions wrong : List.of(quick().epochs(0).build(), quick().samplePx(500).build(), quick().lr(1e-5).lrMin(1e-4).build(),
-                quick().consThreshold(0).build(), quick().batch(0).build())) {
+                quick().consThreshold(0).build(), quick().batch(0).build(), quick().adaptWeight(1.5).build())) {
             MuseException early = assertThrows(MuseException.class, wrong::validate);
             assertEquals(MuseException.Kind.INVALID_ARGUMENT, early.kind());
             Path out = dir.resolve("never.muse");
@@ -83,6 +83,21 @@ class MuseModelFinetuneTest {
             assertEquals(model.info().classes(), tuned.info().classes());
             assertTrue(tuned.info().provenanceJson().contains("muse-engine Java API"), tuned.info().provenanceJson());
             assertFalse(tuned.detect(TestImages.syntheticSource(), DetectOptions.defaults(), null, null).detections().isEmpty());
+        }
+    }
+
+    /** By default the BatchNorm statistics are first adapted to the image's tissue (label-free); 0 turns it off. */
+    @Test
+    void theStatisticsAreAdaptedToTheImageFirstUnlessTurnedOff(@TempDir Path dir) {
+        assertEquals(0.5, FinetuneOptions.builder().build().adaptWeight());
+        FinetuneResult adapted = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).build(), dir.resolve("a.muse"), null, null);
+        FinetuneResult plain = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).adaptWeight(0).build(), dir.resolve("p.muse"),
+                null, null);
+        assertTrue(adapted.adaptedTiles() >= 8, "adapted to " + adapted.adaptedTiles() + " tiles");
+        assertEquals(0, plain.adaptedTiles());
+        try (MuseModel a = MuseModel.load(adapted.model()); MuseModel p = MuseModel.load(plain.model())) {
+            assertTrue(a.info().provenanceJson().contains("batchnorm_adaptation"), a.info().provenanceJson());
+            assertFalse(p.info().provenanceJson().contains("batchnorm_adaptation"), p.info().provenanceJson());
         }
     }
 
