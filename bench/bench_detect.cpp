@@ -2,7 +2,7 @@
 // tiles, in one process; peak memory.
 //
 //   build/bench/bench_detect SLIDE [-m MODEL] [--tile-px 512] [--batch 4] [--readers 2] [--threads N]
-//                            [--mpp X] [--repeat 3] [--json FILE]
+//                            [--mpp X] [--repeat 3] [--precision auto|fp32|bf16] [--json FILE]
 //
 // Prints: tissue tiles, end-to-end tiles/s and mm^2 of tissue per minute (reading, resampling,
 // model, decoding, seam merge; detections counted, not written), the model forward alone on
@@ -24,6 +24,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_machine.hpp"
 #include "muse/detect.hpp"
 #include "muse/model.hpp"
 #include "muse/runtime.hpp"
@@ -50,6 +51,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
     std::string slide_path, model_path = MUSE_BENCH_DEFAULT_MODEL, json_path;
     muse::SlideDetectOptions o;
+    o.decode.precision = muse::Precision::Auto;  // as `muse detect` runs by default
     int threads = 0, repeat = 3;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -68,10 +70,11 @@ int main(int argc, char** argv) {
         else if (a == "--mpp") o.mpp = std::stod(value());
         else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
         else if (a == "--json") json_path = value();
+        else if (a == "--precision") o.decode.precision = muse::parse_precision(value());
         else if (a[0] != '-' && slide_path.empty()) slide_path = a;
         else {
             std::cout << "usage: bench_detect SLIDE [-m MODEL] [--tile-px N] [--batch N] [--readers N] [--threads N] "
-                         "[--mpp X] [--repeat N] [--json FILE]\n";
+                         "[--mpp X] [--repeat N] [--precision auto|fp32|bf16] [--json FILE]\n";
             return a == "--help" ? 0 : 2;
         }
     }
@@ -87,12 +90,13 @@ int main(int argc, char** argv) {
 
         // The model alone: random tiles, same size and batch, already in memory.
         at::Tensor batch = at::randint(0, 256, {o.batch, o.tile_px, o.tile_px, 3}, at::kByte);
-        model.predict(batch);
-        model.predict(batch);  // the Winograd kernels start on a shape's second pass
+        const muse::Precision precision = muse::resolve_precision(o.decode.precision);
+        model.predict(batch, precision);
+        model.predict(batch, precision);  // the Winograd kernels start on a shape's second pass
         auto forward_rate = [&](std::int64_t tiles) {
             const std::int64_t batches = std::max<std::int64_t>(1, (tiles + o.batch - 1) / o.batch);
             const auto t1 = Clock::now();
-            for (std::int64_t b = 0; b < batches; ++b) model.predict(batch);
+            for (std::int64_t b = 0; b < batches; ++b) model.predict(batch, precision);
             return static_cast<double>(batches * o.batch) / std::chrono::duration<double>(Clock::now() - t1).count();
         };
 
@@ -117,6 +121,7 @@ int main(int argc, char** argv) {
         };
 
         const auto& l0 = slide->levels()[0];
+        std::printf("%s; precision %s\n", muse::bench::machine_line().c_str(), muse::to_string(precision).c_str());
         std::printf("slide %s: %lldx%lld px, %.3f um/px, level %d read; model %s (%s), %d threads, batch %d, %d readers\n",
                     slide_path.c_str(), static_cast<long long>(l0.width), static_cast<long long>(l0.height), s.slide_mpp,
                     s.level, model_path.c_str(), model.config().arch.c_str(), n_threads, o.batch, o.reader_threads);
@@ -140,7 +145,8 @@ int main(int argc, char** argv) {
                                 {"threads", n_threads},         {"batch", o.batch},
                                 {"readers", o.reader_threads},  {"tile_px", o.tile_px},
                                 {"repeat", repeat},             {"end_to_end_rates", e2e_rates},
-                                {"forward_rates", fwd_rates}};
+                                {"forward_rates", fwd_rates},   {"cpu", muse::bench::cpu_model()},
+                                {"precision", muse::to_string(precision)}};
             std::ofstream(json_path) << j.dump(2) << "\n";
         }
     } catch (const std::exception& e) {

@@ -1,9 +1,11 @@
 // bench_forward: milliseconds per tile of the MUSE forward pass for each released variant at
-// 224 and 512 px (batch 1 and 4), the GFLOP/s achieved, the same process's fp32 GEMM GFLOP/s as
-// the ceiling, and (with --reference) the official code's forward on the same LibTorch.
+// 224 and 512 px (batch 1 and 4), in float32 and bfloat16 side by side, the GFLOP/s achieved,
+// the same process's GEMM GFLOP/s of each precision as the ceiling, and (with --reference) the
+// official code's forward on the same LibTorch. The CPU and its native bfloat16 ISA come first.
 //
 //   build/bench/bench_forward                      # table on stdout
 //   build/bench/bench_forward --reference --json out.json
+//   build/bench/bench_forward --precisions fp32    # float32 only
 #include <algorithm>
 #include <cstdlib>
 #include <chrono>
@@ -19,8 +21,10 @@
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_machine.hpp"
 #include "forward_flops.hpp"
 #include "muse/model.hpp"
+#include "muse/precision.hpp"
 #include "muse/runtime.hpp"
 #include "muse/version.hpp"
 
@@ -37,6 +41,7 @@ struct Options {
     std::vector<std::string> archs = {"vit_small", "vit_base", "r50"};
     std::vector<int> sides = {224, 512};
     std::vector<int> batches = {1, 4};
+    bool bf16 = true;  ///< also time bfloat16 (--precisions fp32 turns it off)
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -60,6 +65,11 @@ Options parse(int argc, char** argv) {
         else if (a == "--reference") o.reference = true;
         else if (a == "--allocator-defaults") o.allocator_defaults = true;
         else if (a == "--json") o.json_path = value();
+        else if (a == "--precisions") {
+            const std::string v = value();
+            if (v != "fp32" && v != "fp32,bf16") throw std::runtime_error("--precisions is fp32 or fp32,bf16");
+            o.bf16 = v == "fp32,bf16";
+        }
         else if (a == "--archs") o.archs = split(value());
         else if (a == "--sides") {
             o.sides.clear();
@@ -69,7 +79,8 @@ Options parse(int argc, char** argv) {
             for (const auto& s : split(value())) o.batches.push_back(std::stoi(s));
         } else {
             std::cout << "usage: bench_forward [--threads N] [--iters N] [--archs a,b] [--sides 224,512]\n"
-                         "                     [--batches 1,4] [--reference] [--json FILE]\n"
+                         "                     [--batches 1,4] [--precisions fp32,bf16] [--reference] [--json FILE]\n"
+                         "  --precisions fp32,bf16 (default): both side by side; fp32: float32 only\n"
                          "  --reference  also time the official MUSE forward (bench/reference_model.py,\n"
                          "               Debian python3-torch on the same LibTorch) and report the speed-up,\n"
                          "               both as shipped and with muse's allocator setting (retain_freed_memory)\n"
@@ -101,25 +112,26 @@ double blas_gemm_gflops() {
 }
 
 /// The same product as a 1x1 convolution (2048 channels, 32x32 px, channels-last), which
-/// LibTorch hands to oneDNN: the GEMM that the model's convolutions and linears really use.
-double onednn_gemm_gflops() {
+/// LibTorch hands to oneDNN: the GEMM that the model's convolutions and linears really use;
+/// in `dtype` (float32, or bfloat16 for the bfloat16 ceiling).
+double onednn_gemm_gflops(at::ScalarType dtype = at::kFloat) {
     const std::int64_t n = 2048;
-    at::Tensor x = at::randn({1, n, 32, 32}).contiguous(at::MemoryFormat::ChannelsLast);
-    at::Tensor w = at::randn({n, n, 1, 1}).contiguous(at::MemoryFormat::ChannelsLast);
+    at::Tensor x = at::randn({1, n, 32, 32}).to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
+    at::Tensor w = at::randn({n, n, 1, 1}).to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
     c10::InferenceMode guard;
     return 2.0 * n * n * 1024 / best_seconds([&] { at::conv2d(x, w); }) / 1e9;
 }
 
 /// Best-of-`iters` milliseconds per tile. Two untimed passes first: the second one sets up
 /// the Winograd kernels (they start on a shape's second call, nn/winograd_conv.hpp).
-double time_forward(const muse::Model& model, int side, int batch, int iters) {
+double time_forward(const muse::Model& model, int side, int batch, int iters, muse::Precision precision) {
     at::Tensor tiles = at::randint(0, 256, {batch, side, side, 3}, at::kByte);
-    model.forward(tiles);
-    model.forward(tiles);
+    model.forward(tiles, precision);
+    model.forward(tiles, precision);
     double best = 1e30;
     for (int i = 0; i < iters; ++i) {
         const auto t0 = Clock::now();
-        model.forward(tiles);
+        model.forward(tiles, precision);
         best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
     return best / batch;
@@ -164,12 +176,15 @@ int main(int argc, char** argv) {
     const bool retained = o.allocator_defaults ? false : muse::retain_freed_memory();
     const double blas = blas_gemm_gflops(), onednn = onednn_gemm_gflops();
     const double ceiling = std::max(blas, onednn);
+    const double onednn_bf16 = o.bf16 ? onednn_gemm_gflops(at::kBFloat16) : 0.0;
     const char* winograd = std::getenv("MUSE_WINOGRAD");
-    std::printf("muse %s forward benchmark: %d threads, fp32, allocator %s, Winograd %s\n", MUSE_VERSION_STRING,
-                threads, retained ? "retains freed memory" : "glibc defaults",
+    std::printf("%s\n", muse::bench::machine_line().c_str());
+    std::printf("muse %s forward benchmark: %d threads, %s, allocator %s, Winograd %s\n", MUSE_VERSION_STRING,
+                threads, o.bf16 ? "fp32 and bf16" : "fp32", retained ? "retains freed memory" : "glibc defaults",
                 winograd && std::string(winograd) == "0" ? "off (MUSE_WINOGRAD=0)" : "on where oneDNN has it");
     std::printf("GEMM ceiling, this process, 2048^3 fp32: BLAS at::mm %.1f GFLOP/s, oneDNN (1x1 convolution) %.1f GFLOP/s\n",
                 blas, onednn);
+    if (o.bf16) std::printf("GEMM ceiling, this process, 2048^3 bf16: oneDNN (1x1 convolution) %.1f GFLOP/s\n", onednn_bf16);
     std::printf("best of %d runs after two warm-ups; GFLOP = multiply-adds x 2 of the convolutions and matrix products\n"
                 "of one tile as a direct convolution would do them (Winograd does fewer, so it can pass 100 %%)\n\n",
                 o.iters);
@@ -178,7 +193,7 @@ int main(int argc, char** argv) {
     struct Row {
         std::string arch;
         int side, batch;
-        double ms, gflop;
+        double ms, gflop, ms_bf16;
     };
     std::vector<Row> results;
     for (const auto& arch : o.archs) {
@@ -188,9 +203,10 @@ int main(int argc, char** argv) {
             c.img_size = side;  // ViT: the 224 MUSE model at 224, the 512 LFoV-MUSE model at 512
             const muse::Model model = muse::Model::create_untrained(c, 1);
             for (int batch : o.batches) {
-                results.push_back({arch, side, batch, time_forward(model, side, batch, o.iters),
-                                   muse::bench::forward_flops(arch, side) / 1e9});
-                std::fprintf(stderr, "  %s %d x%d: %.1f ms/tile\n", arch.c_str(), side, batch, results.back().ms);
+                const double fp32 = time_forward(model, side, batch, o.iters, muse::Precision::Fp32);
+                const double bf16 = o.bf16 ? time_forward(model, side, batch, o.iters, muse::Precision::Bf16) : 0.0;
+                results.push_back({arch, side, batch, fp32, muse::bench::forward_flops(arch, side) / 1e9, bf16});
+                std::fprintf(stderr, "  %s %d x%d: %.1f ms/tile fp32, %.1f bf16\n", arch.c_str(), side, batch, fp32, bf16);
             }
         }
     }
@@ -200,9 +216,10 @@ int main(int argc, char** argv) {
         ref_retained = run_reference(o, threads, kRetainEnv);
     }
 
-    std::printf("| arch | tile px | batch | ms/tile | GFLOP/tile | GFLOP/s | of best GEMM |%s\n",
+    std::printf("| arch | tile px | batch | ms/tile | GFLOP/tile | GFLOP/s | of best GEMM |%s%s\n",
+                o.bf16 ? " bf16 ms/tile | bf16 speed-up | bf16 of bf16 GEMM |" : "",
                 o.reference ? " reference ms/tile | speed-up | reference, same allocator | speed-up |" : "");
-    std::printf("|---|---|---|---|---|---|---|%s\n", o.reference ? "---|---|---|---|" : "");
+    std::printf("|---|---|---|---|---|---|---|%s%s\n", o.bf16 ? "---|---|---|" : "", o.reference ? "---|---|---|---|" : "");
     for (const auto& r : results) {
         const double gflops = r.gflop / (r.ms / 1000.0);
         std::printf("| %s | %d | %d | %.1f | %.2f | %.1f | %.0f %% |", r.arch.c_str(), r.side, r.batch, r.ms, r.gflop,
@@ -211,7 +228,15 @@ int main(int argc, char** argv) {
                             {"ms_per_tile", r.ms},    {"gflop", r.gflop},  {"gflops", gflops},
                             {"gemm_gflops", ceiling}, {"blas_gemm_gflops", blas},
                             {"onednn_gemm_gflops", onednn}, {"threads", threads},
-                            {"retain_freed_memory", retained}};
+                            {"retain_freed_memory", retained}, {"cpu", muse::bench::cpu_model()},
+                            {"native_bf16", muse::native_bf16_isa()}};
+        if (o.bf16) {
+            const double bf16_gflops = r.gflop / (r.ms_bf16 / 1000.0);
+            std::printf(" %.1f | %.2fx | %.0f %% |", r.ms_bf16, r.ms / r.ms_bf16, 100.0 * bf16_gflops / onednn_bf16);
+            j["bf16_ms_per_tile"] = r.ms_bf16;
+            j["bf16_speedup"] = r.ms / r.ms_bf16;
+            j["onednn_bf16_gemm_gflops"] = onednn_bf16;
+        }
         for (const auto* table : {&ref, &ref_retained}) {
             if (!o.reference) break;
             auto it = table->find(key(r.arch, r.side, r.batch));

@@ -69,4 +69,24 @@ std::string arch_choices() {
     return s;
 }
 
+void add_precision_option(CLI::App& cmd, Precision& target, Precision fallback) {
+    const std::string isa = native_bf16_isa();
+    cmd.add_option_function<std::string>(
+           "--precision", [&target](const std::string& v) { target = parse_precision(v); },
+           "auto: bfloat16 where the CPU has it natively (this one: " + (isa.empty() ? std::string("no") : isa) +
+               "), else float32; fp32; bf16 (docs/performance.md)")
+        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+        ->default_str(to_string(fallback));
+    target = fallback;
+}
+
+std::string describe_precision(Precision requested) {
+    const Precision used = resolve_precision(requested);
+    const std::string isa = native_bf16_isa();
+    if (used == Precision::Fp32) {
+        return requested == Precision::Auto && isa.empty() ? "fp32 (this CPU has no native bfloat16)" : "fp32";
+    }
+    return "bf16 (" + isa + ")";
+}
+
 }  // namespace muse::cli

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "muse/model.hpp"
+#include "muse/precision.hpp"
 #include "muse/progress.hpp"
 
 namespace muse::cli {
@@ -45,5 +46,11 @@ std::string grouped(std::int64_t n);
 
 /// The architecture names of the registry, "a|b|c", for help texts.
 std::string arch_choices();
+
+/// Adds --precision auto|fp32|bf16 to `cmd`, parsed into `target`, which starts as `fallback`.
+void add_precision_option(CLI::App& cmd, Precision& target, Precision fallback = Precision::Auto);
+
+/// "bf16 (AVX512-BF16)", "fp32 (this CPU has no native bfloat16)": what a run will use.
+std::string describe_precision(Precision requested);
 
 }  // namespace muse::cli

@@ -89,6 +89,7 @@ Command add_detect_command(CLI::App& app) {
     cmd->add_option("--score-threshold", o->detect.decode.score_threshold, "Keep nuclei at least this likely (default: the model's)");
     cmd->add_flag("--tta", o->detect.decode.tta,
                   "Average the model over each tile and its three mirror images (about 4x slower; docs/detection.md)");
+    add_precision_option(*cmd, o->detect.decode.precision);
     cmd->add_option("--merge-radius-um", o->detect.decode.merge_radius_um, "Duplicate suppression radius (default: the model's)");
     cmd->add_flag("--no-tissue-mask", [o](std::int64_t) { o->detect.tissue_mask = false; }, "Also process tiles without tissue");
     cmd->add_option("--format", o->format, "geojson or csv (default: from the output's extension)")
@@ -131,7 +132,8 @@ Command add_detect_command(CLI::App& app) {
         const double slide_mpp = o->detect.mpp > 0 ? o->detect.mpp : slide->mpp();
         wo.ellipse_radius_px = slide_mpp > 0 ? o->ellipse_um / slide_mpp : 6.0;
         status("detecting with " + model_path + " (" + model.config().arch + ") on " + o->slide + " (" + slide->format() +
-               ", " + std::to_string(slide->levels()[0].width) + "x" + std::to_string(slide->levels()[0].height) + " px)");
+               ", " + std::to_string(slide->levels()[0].width) + "x" + std::to_string(slide->levels()[0].height) + " px), " +
+               describe_precision(o->detect.decode.precision));
         auto writer = DetectionWriter::create(o->output, wo);
         ProgressDisplay display;
         InterruptibleProgress progress([&display](const ProgressUpdate& u) { display(u); });

@@ -69,6 +69,9 @@ Command add_eval_command(CLI::App& app) {
     cmd->add_option("--adapt-weight", o->adaptation.weight, "With --adapt: share of the images' statistics (muse adapt --weight)")
         ->capture_default_str();
     cmd->add_flag("--tta", o->detect.tta, "Average the model over each image and its three mirror images (4x slower)");
+    // float32 by default: a score must not depend on the machine; --precision auto|bf16 measures
+    // what bfloat16 detection changes (docs/performance.md).
+    add_precision_option(*cmd, o->detect.precision, Precision::Fp32);
     cmd->add_option("--merge-radius-um", o->detect.merge_radius_um, "Duplicate suppression radius (default: the model's)");
     cmd->add_flag("--per-image", o->per_image, "Also print one line per image, worst first");
     cmd->add_option("--bootstrap", o->bootstrap,
@@ -153,6 +156,7 @@ Command add_eval_command(CLI::App& app) {
             extra["simulated"] = {{"stain", o->stain}, {"rescale", o->rescale}};
         }
         extra["tta"] = o->detect.tta;
+        extra["precision"] = to_string(resolve_precision(o->detect.precision));
         extra["adapted"] = o->adapt ? nlohmann::json(o->adaptation.weight) : nlohmann::json(false);
         if (!o->output.empty()) {
             nlohmann::json j = nlohmann::json::parse(eval_report_json(r));

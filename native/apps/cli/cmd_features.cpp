@@ -15,6 +15,7 @@ Command add_features_command(CLI::App& app) {
     struct Options {
         std::string model, image, points, output;
         CheckpointOptions ckpt;
+        Precision precision = Precision::Fp32;
     };
     auto o = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("features", "Sample MUSE features at points of a tile (float32 .npy [N, C])");
@@ -29,6 +30,8 @@ Command add_features_command(CLI::App& app) {
         ->check(CLI::ExistingFile);
     cmd->add_option("-o,--output", o->output, "Output .npy file")->required();
     o->ckpt.add_to(*cmd, false);
+    // float32 by default: features are compared with the reference's to 1e-5 (the parity tests).
+    add_precision_option(*cmd, o->precision, Precision::Fp32);
     cmd->footer(
         "Features are sampled from the dense map exactly as the reference does (bilinear,\n"
         "align_corners=True); rows follow the order of the points.\n\n"
@@ -42,7 +45,7 @@ Command add_features_command(CLI::App& app) {
         const auto t0 = std::chrono::steady_clock::now();
         at::Tensor feats;
         try {
-            feats = model.point_features(tile, points);
+            feats = model.point_features(tile, points, o->precision);
         } catch (Error& e) {
             e.add_context("'" + o->image + "'");
             throw;
@@ -51,7 +54,7 @@ Command add_features_command(CLI::App& app) {
         write_npy_f32(o->output, feats.data_ptr<float>(), {feats.size(0), feats.size(1)});
         status("wrote " + o->output + ": " + std::to_string(feats.size(0)) + " points x " +
                std::to_string(feats.size(1)) + " features (" + std::to_string(tile.width) + " px tile, " +
-               std::to_string(static_cast<int>(ms)) + " ms)");
+               std::to_string(static_cast<int>(ms)) + " ms, " + describe_precision(o->precision) + ")");
     }};
 }
 

@@ -19,6 +19,7 @@
 #include "muse/detection.hpp"
 #include "muse/geometry.hpp"
 #include "muse/image.hpp"
+#include "muse/precision.hpp"
 #include "muse/progress.hpp"
 #include "muse/slide.hpp"
 
@@ -32,6 +33,9 @@ struct DetectOptions {
     /// Test-time augmentation: average the model's output over each tile and its horizontal,
     /// vertical and double flips (4 forward passes: about 4x the time).
     bool tta = false;
+    /// The network's arithmetic (muse/precision.hpp). The library's default is float32, exact on
+    /// every CPU; muse's programs default to Precision::Auto (bfloat16 where the CPU has it).
+    Precision precision = Precision::Fp32;
 
     void validate() const;  ///< throws InvalidArgument naming the bad field
 };

@@ -23,6 +23,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "muse/precision.hpp"
 #include "muse/geometry.hpp"
 #include "muse/image.hpp"
 #include "muse/nucleus_class.hpp"
@@ -125,8 +126,9 @@ public:
     static constexpr int kTileMultiple = 32;
 
     /// Forward pass. `rgb`: uint8 [B, H, W, 3] with H == W, a multiple of 32 (any size; the
-    /// ViT position embedding is interpolated when H differs from img_size).
-    ForwardOutput forward(const at::Tensor& rgb) const;
+    /// ViT position embedding is interpolated when H differs from img_size). `precision`
+    /// (muse/precision.hpp): the outputs are float32 either way.
+    ForwardOutput forward(const at::Tensor& rgb, Precision precision = Precision::Fp32) const;
 
     /// Features at `points` (tile pixels of a tile of side `tile_px`, each in [0, tile_px]),
     /// sampled from `dense_map` ([1, C, h, w] or [C, h, w]) exactly as the reference does:
@@ -135,11 +137,13 @@ public:
     at::Tensor point_features(const at::Tensor& dense_map, int tile_px, const std::vector<Point>& points) const;
 
     /// Convenience: forward on one image, then point_features.
-    at::Tensor point_features(const RgbImage& tile, const std::vector<Point>& points) const;
+    at::Tensor point_features(const RgbImage& tile, const std::vector<Point>& points,
+                              Precision precision = Precision::Fp32) const;
 
     /// Forward and both detection heads on `rgb` (as forward()). Throws InvalidArgument when
     /// the model has no heads (a backbone imported from a .pth file).
-    Proposals predict(const at::Tensor& rgb) const;
+    /// The heads run in float32 whatever the network's `precision`.
+    Proposals predict(const at::Tensor& rgb, Precision precision = Precision::Fp32) const;
 
     /// H_type's class probabilities [N, K + 1] at `points` of a tile of side `tile_px`, from
     /// its dense map ([1, C, h, w]): classification of known nuclei. The features are sampled

@@ -8,8 +8,8 @@
 
 namespace muse::detect {
 
-Proposals predict_with_flips(const Model& model, const at::Tensor& rgb) {
-    Proposals sum = model.predict(rgb);
+Proposals predict_with_flips(const Model& model, const at::Tensor& rgb, Precision precision) {
+    Proposals sum = model.predict(rgb, precision);
     const std::int64_t b = rgb.size(0), tile = rgb.size(1);
     const std::int64_t n = sum.points.size(1), side = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
     // Proposal i sits in grid row i / side, column i % side: as [B, row, column, D] the grid
@@ -18,7 +18,7 @@ Proposals predict_with_flips(const Model& model, const at::Tensor& rgb) {
     at::Tensor points = sum.points.clone(), probs = sum.probs.clone(), dense = sum.dense_map.clone();
     const std::vector<std::vector<std::int64_t>> flips = {{2}, {1}, {1, 2}};  // W, H, both
     for (const auto& dims : flips) {
-        const Proposals p = model.predict(at::flip(rgb, dims).contiguous());
+        const Proposals p = model.predict(at::flip(rgb, dims).contiguous(), precision);
         at::Tensor pts = at::flip(as_grid(p.points), dims).reshape({b, n, 2}).clone();
         for (std::int64_t d : dims) {
             at::Tensor coord = pts.select(2, d == 2 ? 0 : 1);  // W flips x, H flips y
@@ -34,8 +34,8 @@ Proposals predict_with_flips(const Model& model, const at::Tensor& rgb) {
     return {dense.div_(k), points.div_(k), probs.div_(k)};
 }
 
-Proposals predict_tiles(const Model& model, const at::Tensor& rgb, bool flips) {
-    return flips ? predict_with_flips(model, rgb) : model.predict(rgb);
+Proposals predict_tiles(const Model& model, const at::Tensor& rgb, bool flips, Precision precision) {
+    return flips ? predict_with_flips(model, rgb, precision) : model.predict(rgb, precision);
 }
 
 }  // namespace muse::detect

@@ -12,9 +12,9 @@ namespace muse::detect {
 /// mirrored, coordinates x -> T - 1 - x as the training flips use) and the four are averaged:
 /// class probabilities, predicted points and the dense map. Four forward passes: about 4x the
 /// time of predict. The average is exactly equivariant to the flips.
-Proposals predict_with_flips(const Model& model, const at::Tensor& rgb);
+Proposals predict_with_flips(const Model& model, const at::Tensor& rgb, Precision precision = Precision::Fp32);
 
 /// predict_with_flips when `flips`, else Model::predict.
-Proposals predict_tiles(const Model& model, const at::Tensor& rgb, bool flips);
+Proposals predict_tiles(const Model& model, const at::Tensor& rgb, bool flips, Precision precision = Precision::Fp32);
 
 }  // namespace muse::detect

@@ -22,7 +22,7 @@ double to_image(double v, double scale) { return (v + 0.5) / scale - 0.5; }
 
 }  // namespace
 
-ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp, bool tta) {
+ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp, bool tta, Precision precision) {
     if (image.width <= 0 || image.height <= 0) throw InvalidArgument("the image is empty");
     if (!(mpp > 0.0) || !std::isfinite(mpp)) throw InvalidArgument("the image's mpp must be positive, got " + std::to_string(mpp));
     ImagePass pass;
@@ -41,7 +41,7 @@ ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp, bo
     at::Tensor tile = at::empty({1, side, side, 3}, at::kByte);
     cv::Mat padded(side, side, CV_8UC3, tile.data_ptr());
     cv::copyMakeBorder(scaled, padded, 0, side - scaled.rows, 0, side - scaled.cols, cv::BORDER_REFLECT_101);
-    pass.proposals = predict_tiles(model, tile, tta);
+    pass.proposals = predict_tiles(model, tile, tta, precision);
     return pass;
 }
 
@@ -92,7 +92,7 @@ void DetectOptions::validate() const {
 std::vector<Detection> detect_image(const Model& model, const RgbImage& image, double mpp, const DetectOptions& options) {
     options.validate();
     const DetectionConfig& d = model.config().detection;
-    const detect::ImagePass pass = detect::run_on_image(model, image, mpp, options.tta);
+    const detect::ImagePass pass = detect::run_on_image(model, image, mpp, options.tta, options.precision);
     return detect::detections_of(pass, detect::thresholds_for(d, options.score_threshold),
                                  options.merge_radius_um > 0 ? options.merge_radius_um : d.merge_radius_um,
                                  model.config().mpp);

@@ -24,7 +24,8 @@ struct ImagePass {
 
 /// Resamples `image` (at `mpp`) to the model's MPP, pads it by reflection to a square whose
 /// side is a multiple of 32, and runs Model::predict on it (averaged over flips with `tta`).
-ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp, bool tta = false);
+ImagePass run_on_image(const Model& model, const RgbImage& image, double mpp, bool tta = false,
+                       Precision precision = Precision::Fp32);
 
 /// Detections of the pass in image pixels (threshold, then duplicate suppression within
 /// `merge_radius_um`), dropping any that lie in the padding.

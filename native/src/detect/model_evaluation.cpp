@@ -8,7 +8,8 @@ namespace muse::detect {
 
 std::vector<EvalReport> evaluate_at_thresholds(const Model& model, const std::vector<LabelledImage>& images,
                                                const std::vector<ScoreThresholds>& thresholds, double merge_radius_um,
-                                               const EvalOptions& options, const Progress& progress, bool tta) {
+                                               const EvalOptions& options, const Progress& progress, bool tta,
+                                               Precision precision) {
     options.validate();
     std::vector<std::string> names;
     for (const auto& c : model.config().classes) names.push_back(c.name);
@@ -18,7 +19,7 @@ std::vector<EvalReport> evaluate_at_thresholds(const Model& model, const std::ve
         const LabelledImage& img = images[i];
         ImagePass pass;
         try {
-            pass = run_on_image(model, img.image, img.mpp, tta);
+            pass = run_on_image(model, img.image, img.mpp, tta, precision);
         } catch (Error& e) {
             e.add_context("image '" + img.name + "'");
             throw;
@@ -54,7 +55,7 @@ EvalReport evaluate_model(const Model& model, const std::vector<LabelledImage>& 
     return detect::evaluate_at_thresholds(model, images,
                                           {detect::thresholds_for(d, detect.score_threshold)},
                                           detect.merge_radius_um > 0 ? detect.merge_radius_um : d.merge_radius_um,
-                                          options, progress, detect.tta)
+                                          options, progress, detect.tta, detect.precision)
         .front();
 }
 

@@ -13,6 +13,6 @@ namespace muse::detect {
 std::vector<EvalReport> evaluate_at_thresholds(const Model& model, const std::vector<LabelledImage>& images,
                                                const std::vector<ScoreThresholds>& thresholds, double merge_radius_um,
                                                const EvalOptions& options, const Progress& progress,
-                                               bool tta = false);
+                                               bool tta = false, Precision precision = Precision::Fp32);
 
 }  // namespace muse::detect

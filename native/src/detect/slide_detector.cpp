@@ -248,7 +248,7 @@ SlideDetectSummary detect_slide(const Model& model, const SlideSource& slide, co
             for (std::size_t i = 0; i < good.size(); ++i) {
                 std::memcpy(tiles[static_cast<std::int64_t>(i)].data_ptr(), good[i].pixels.pixels.data(), good[i].pixels.pixels.size());
             }
-            const Proposals p = detect::predict_tiles(model, tiles, options.decode.tta);
+            const Proposals p = detect::predict_tiles(model, tiles, options.decode.tta, options.decode.precision);
             for (std::size_t i = 0; i < good.size(); ++i) {
                 const detect::PlannedTile& t = plan.tiles[good[i].index];
                 std::vector<Detection> owned;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <c10/core/InferenceMode.h>
 
 #include "model/checkpoint_import.hpp"
@@ -138,7 +139,39 @@ std::int64_t Model::parameter_count() const { return impl_->parameters; }
 
 std::map<std::string, at::Tensor> Model::state_dict() const { return model::weights_of(*impl_->net); }
 
-ForwardOutput Model::forward(const at::Tensor& rgb) const {
+namespace {
+
+/// bfloat16 autocast on this thread for one forward pass (the settings are thread-local):
+/// convolutions and matrix products in bfloat16, the rest as LibTorch's CPU autocast decides
+/// (float32 for reductions such as softmax and norms). No cast cache: the weights are cast
+/// per pass, so nothing outlives the model.
+class Bf16Autocast {
+public:
+    Bf16Autocast()
+        : enabled_(at::autocast::is_cpu_enabled()),
+          dtype_(at::autocast::get_autocast_cpu_dtype()),
+          cache_(at::autocast::is_autocast_cache_enabled()) {
+        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+        at::autocast::set_autocast_cache_enabled(false);
+        at::autocast::set_cpu_enabled(true);
+    }
+    ~Bf16Autocast() {
+        at::autocast::set_cpu_enabled(enabled_);
+        at::autocast::set_autocast_cpu_dtype(dtype_);
+        at::autocast::set_autocast_cache_enabled(cache_);
+    }
+    Bf16Autocast(const Bf16Autocast&) = delete;
+    Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+private:
+    bool enabled_;
+    at::ScalarType dtype_;
+    bool cache_;
+};
+
+}  // namespace
+
+ForwardOutput Model::forward(const at::Tensor& rgb, Precision precision) const {
     if (!rgb.defined() || rgb.dim() != 4 || rgb.size(3) != 3 || rgb.scalar_type() != at::kByte) {
         throw InvalidArgument("forward expects RGB uint8 tiles shaped [batch, height, width, 3]");
     }
@@ -149,6 +182,14 @@ ForwardOutput Model::forward(const at::Tensor& rgb) const {
     }
     c10::InferenceMode guard;
     at::Tensor x = model::normalise_rgb(rgb, impl_->config);
+    if (resolve_precision(precision) == Precision::Bf16) {
+        nn::EncoderDecoder::Output out;
+        {
+            Bf16Autocast autocast;
+            out = impl_->net->forward(x);
+        }
+        return {out.dense.to(at::kFloat).contiguous(), out.global.to(at::kFloat)};
+    }
     nn::EncoderDecoder::Output out = impl_->net->forward(x);
     return {out.dense, out.global};
 }
@@ -179,12 +220,12 @@ at::Tensor Model::point_features(const at::Tensor& dense_map, int tile_px, const
     return sampled[0].select(1, 0).t().contiguous();
 }
 
-Proposals Model::predict(const at::Tensor& rgb) const {
+Proposals Model::predict(const at::Tensor& rgb, Precision precision) const {
     if (!impl_->head) {
         throw InvalidArgument("this model has no detection heads (a backbone only, e.g. imported from a .pth "
                               "checkpoint): train or fine-tune it on labelled nuclei first");
     }
-    ForwardOutput out = forward(rgb);
+    ForwardOutput out = forward(rgb, precision);
     c10::InferenceMode guard;
     nn::DetectionHeadImpl::Output h =
         impl_->head.ptr()->forward(out.dense_map, rgb.size(2), impl_->config.detection.proposal_stride_px);
@@ -211,8 +252,8 @@ at::Tensor Model::class_probabilities_at(const at::Tensor& dense_map, int tile_p
     return impl_->head.ptr()->classify(features).softmax(-1);
 }
 
-at::Tensor Model::point_features(const RgbImage& tile, const std::vector<Point>& points) const {
-    ForwardOutput out = forward(image_to_tensor(tile));
+at::Tensor Model::point_features(const RgbImage& tile, const std::vector<Point>& points, Precision precision) const {
+    ForwardOutput out = forward(image_to_tensor(tile), precision);
     return point_features(out.dense_map, tile.width, points);
 }
 
