@@ -155,6 +155,7 @@ SlideDetectOptions detect_options(JNIEnv* env, jobject options) {
     o.batch = jni::int_field(env, options, "batch");
     o.reader_threads = jni::int_field(env, options, "readerThreads");
     o.tissue_mask = jni::bool_field(env, options, "tissueMask");
+    o.decode.precision = parse_precision(jni::string_field(env, options, "precision"));
     auto regions = static_cast<jobjectArray>(jni::object_field(env, options, "regions", "[[[D"));
     o.regions = polygons_of(env, regions);
     if (regions) env->DeleteLocalRef(regions);

@@ -372,6 +372,7 @@ bool MainWindow::start_detect(DetectScope scope) {
         return false;
     }
     SlideDetectOptions options;
+    options.decode.precision = Precision::Auto;  // bfloat16 where the CPU has it, as `muse detect`
     if (scope == DetectScope::View) {
         const auto& l0 = slide_->levels()[0];
         const QRectF r = view_->visible_slide_rect().intersected(QRectF(0, 0, double(l0.width), double(l0.height)));

@@ -87,6 +87,7 @@ void DetectOptions::validate() const {
     if (!(merge_radius_um >= 0.0) || !std::isfinite(merge_radius_um)) {
         throw InvalidArgument("merge_radius_um must be >= 0 (0 = the model's), got " + std::to_string(merge_radius_um));
     }
+    resolve_precision(precision);  // bf16 without native bfloat16: the error now, not after the first tile
 }
 
 std::vector<Detection> detect_image(const Model& model, const RgbImage& image, double mpp, const DetectOptions& options) {

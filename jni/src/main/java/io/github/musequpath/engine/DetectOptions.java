@@ -12,9 +12,17 @@ import java.util.List;
  * }</pre>
  */
 public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double mpp, int tilePx, double overlapUm, int batch,
-                            int readerThreads, boolean tissueMask, List<Region> regions) {
+                            int readerThreads, boolean tissueMask, List<Region> regions, Precision precision) {
+    /**
+     * The network's arithmetic: AUTO (the default) is bfloat16 where the CPU has it natively
+     * (AVX512-BF16 or AMX; detections agree with FP32's to 99.6 % within 1 px, docs/performance.md)
+     * and float32 elsewhere; BF16 on a CPU without it is an INVALID_ARGUMENT error.
+     */
+    public enum Precision { AUTO, FP32, BF16 }
+
     public DetectOptions {
         regions = List.copyOf(regions);
+        if (precision == null) throw new IllegalArgumentException("precision must be given");
     }
 
     /**
@@ -29,7 +37,7 @@ public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double 
         return this;
     }
 
-    /** The defaults: the model's threshold and radius, 512 px tiles, 16 um overlap, batch 4, 2 readers, tissue mask on. */
+    /** The defaults: the model's threshold and radius, 512 px tiles, 16 um overlap, batch 4, 2 readers, tissue mask on, AUTO precision. */
     public static DetectOptions defaults() {
         return builder().build();
     }
@@ -40,7 +48,7 @@ public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double 
 
     public Builder toBuilder() {
         return new Builder().scoreThreshold(scoreThreshold).mergeRadiusUm(mergeRadiusUm).mpp(mpp).tilePx(tilePx)
-                .overlapUm(overlapUm).batch(batch).readerThreads(readerThreads).tissueMask(tissueMask).regions(regions);
+                .overlapUm(overlapUm).batch(batch).readerThreads(readerThreads).tissueMask(tissueMask).regions(regions).precision(precision);
     }
 
     public static final class Builder {
@@ -48,6 +56,7 @@ public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double 
         private int tilePx = 512, batch = 4, readerThreads = 2;
         private boolean tissueMask = true;
         private List<Region> regions = List.of();
+        private Precision precision = Precision.AUTO;
 
         public Builder scoreThreshold(double v) { scoreThreshold = v; return this; }
         public Builder mergeRadiusUm(double v) { mergeRadiusUm = v; return this; }
@@ -58,9 +67,10 @@ public record DetectOptions(double scoreThreshold, double mergeRadiusUm, double 
         public Builder readerThreads(int v) { readerThreads = v; return this; }
         public Builder tissueMask(boolean v) { tissueMask = v; return this; }
         public Builder regions(List<Region> v) { regions = List.copyOf(v); return this; }
+        public Builder precision(Precision v) { precision = v; return this; }
 
         public DetectOptions build() {
-            return new DetectOptions(scoreThreshold, mergeRadiusUm, mpp, tilePx, overlapUm, batch, readerThreads, tissueMask, regions);
+            return new DetectOptions(scoreThreshold, mergeRadiusUm, mpp, tilePx, overlapUm, batch, readerThreads, tissueMask, regions, precision);
         }
     }
 }

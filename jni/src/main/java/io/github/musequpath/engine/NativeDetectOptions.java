@@ -14,6 +14,7 @@ final class NativeDetectOptions {
     final int readerThreads;
     final boolean tissueMask;
     final double[][][] regions;  // per region: outer, holes...
+    final String precision;      // "auto", "fp32" or "bf16"
 
     NativeDetectOptions(DetectOptions o) {
         scoreThreshold = o.scoreThreshold();
@@ -25,5 +26,6 @@ final class NativeDetectOptions {
         readerThreads = o.readerThreads();
         tissueMask = o.tissueMask();
         regions = MuseModel.rings(o.regions());
+        precision = o.precision().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

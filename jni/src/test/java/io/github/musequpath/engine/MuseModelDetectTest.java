@@ -55,6 +55,36 @@ class MuseModelDetectTest {
         assertEquals(fromFile.tilesDone(), fromJava.tilesDone());
     }
 
+    /** Share of `a`'s nuclei with one of `b` of the same class within 1 px. */
+    static double agreement(List<Detection> a, List<Detection> b) {
+        long found = a.stream().filter(d -> b.stream().anyMatch(e -> e.classIndex() == d.classIndex()
+                && Math.hypot(e.x() - d.x(), e.y() - d.y()) <= 1.0)).count();
+        return a.isEmpty() ? 1.0 : (double) found / a.size();
+    }
+
+    /** AUTO by default; BF16 agrees with FP32 where the CPU has it, and is refused up front where it does not. */
+    @Test
+    void precisionIsAutoByDefaultAndBf16AgreesWithFp32OrIsRefused() {
+        assertEquals(DetectOptions.Precision.AUTO, DetectOptions.defaults().precision());
+        DetectOptions bf16 = DetectOptions.builder().precision(DetectOptions.Precision.BF16).build();
+        List<Detection> fp32 = model.detect(TestImages.syntheticSource(),
+                DetectOptions.builder().precision(DetectOptions.Precision.FP32).build(), null, null).detections();
+        assertTrue(fp32.size() > 20, "nuclei " + fp32.size());
+        MuseException refused = null;
+        try {
+            bf16.validate();
+        } catch (MuseException e) {
+            refused = e;
+        }
+        if (refused != null) {
+            assertEquals(MuseException.Kind.INVALID_ARGUMENT, refused.kind());
+            assertTrue(refused.getMessage().contains("native bfloat16"), refused.getMessage());
+            return;
+        }
+        List<Detection> low = model.detect(TestImages.syntheticSource(), bf16, null, null).detections();
+        assertTrue(agreement(fp32, low) >= 0.99, "fp32 nuclei matched by bf16: " + agreement(fp32, low));
+    }
+
     @Test
     void nucleiAreFoundWhereTheyAreInLevel0Pixels() {
         DetectionResult r = model.detect(TestImages.syntheticSource(), DetectOptions.defaults(), null, null);
