@@ -70,7 +70,14 @@ int main(int argc, char** argv) {
         else if (a == "--mpp") o.mpp = std::stod(value());
         else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
         else if (a == "--json") json_path = value();
-        else if (a == "--precision") o.decode.precision = muse::parse_precision(value());
+        else if (a == "--precision") {
+            try {
+                o.decode.precision = muse::parse_precision(value());
+            } catch (const std::exception& e) {
+                std::cerr << "bench_detect: " << e.what() << "\n";
+                return 2;
+            }
+        }
         else if (a[0] != '-' && slide_path.empty()) slide_path = a;
         else {
             std::cout << "usage: bench_detect SLIDE [-m MODEL] [--tile-px N] [--batch N] [--readers N] [--threads N] "

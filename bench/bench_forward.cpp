@@ -41,7 +41,7 @@ struct Options {
     std::vector<std::string> archs = {"vit_small", "vit_base", "r50"};
     std::vector<int> sides = {224, 512};
     std::vector<int> batches = {1, 4};
-    bool bf16 = true;  ///< also time bfloat16 (--precisions fp32 turns it off)
+    bool bf16 = !muse::native_bf16_isa().empty();  ///< also bfloat16, where the CPU has it (--precisions)
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -69,6 +69,7 @@ Options parse(int argc, char** argv) {
             const std::string v = value();
             if (v != "fp32" && v != "fp32,bf16") throw std::runtime_error("--precisions is fp32 or fp32,bf16");
             o.bf16 = v == "fp32,bf16";
+            if (o.bf16 && muse::native_bf16_isa().empty()) throw std::runtime_error("this CPU has no native bfloat16");
         }
         else if (a == "--archs") o.archs = split(value());
         else if (a == "--sides") {
@@ -80,7 +81,8 @@ Options parse(int argc, char** argv) {
         } else {
             std::cout << "usage: bench_forward [--threads N] [--iters N] [--archs a,b] [--sides 224,512]\n"
                          "                     [--batches 1,4] [--precisions fp32,bf16] [--reference] [--json FILE]\n"
-                         "  --precisions fp32,bf16 (default): both side by side; fp32: float32 only\n"
+                         "  --precisions fp32,bf16: both side by side (the default where the CPU has native\n"
+                         "               bfloat16); fp32: float32 only (the default elsewhere)\n"
                          "  --reference  also time the official MUSE forward (bench/reference_model.py,\n"
                          "               Debian python3-torch on the same LibTorch) and report the speed-up,\n"
                          "               both as shipped and with muse's allocator setting (retain_freed_memory)\n"

@@ -15,6 +15,7 @@ Command add_pseudolabel_command(CLI::App& app) {
     struct Options {
         std::string slide, annotations, model, output, name = "MUSE pseudo-label";
         double ring_um = 50.0, threshold = 0.9, mpp = 0.0;
+        Precision precision = Precision::Auto;
     };
     auto o = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("pseudolabel", "Propose confident nuclei around annotated regions for review");
@@ -28,6 +29,7 @@ Command add_pseudolabel_command(CLI::App& app) {
     cmd->add_option("--threshold", o->threshold, "Confidence a pseudo-label needs")->capture_default_str();
     cmd->add_option("--name", o->name, "Name given to every pseudo-label object")->capture_default_str();
     cmd->add_option("--mpp", o->mpp, "Level-0 um/px of the slide (default: from the file)");
+    add_precision_option(*cmd, o->precision);
     cmd->footer(
         "Detects nuclei in a ring around each annotated region (an area holding classified points, or\n"
         "named 'no nuclei') and keeps those at least --threshold likely. They are written as QuPath\n"
@@ -48,6 +50,7 @@ Command add_pseudolabel_command(CLI::App& app) {
         po.ring_um = o->ring_um;
         po.threshold = o->threshold;
         po.detect.mpp = o->mpp;  // 0 = from the slide
+        po.detect.decode.precision = o->precision;
         DetectionWriterOptions wo;
         wo.classes = model.config().classes;
         wo.object_type = "annotation";

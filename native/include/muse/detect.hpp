@@ -33,8 +33,9 @@ struct DetectOptions {
     /// Test-time augmentation: average the model's output over each tile and its horizontal,
     /// vertical and double flips (4 forward passes: about 4x the time).
     bool tta = false;
-    /// The network's arithmetic (muse/precision.hpp). The library's default is float32, exact on
-    /// every CPU; muse's programs default to Precision::Auto (bfloat16 where the CPU has it).
+    /// The network's arithmetic (muse/precision.hpp). The library's default is float32, the same
+    /// on every CPU; detection in muse's programs (muse detect and pseudolabel, the viewer, Java)
+    /// defaults to Precision::Auto (bfloat16 where the CPU has it); muse eval and features to fp32.
     Precision precision = Precision::Fp32;
 
     void validate() const;  ///< throws InvalidArgument naming the bad field

@@ -4,10 +4,11 @@
 //   muse::Precision used = muse::resolve_precision(p);   // Bf16 where the CPU has it, else Fp32
 //   model.predict(tiles, used);
 //
-// bfloat16 keeps float32's exponent range with an 8-bit mantissa: the convolutions and matrix
-// products of the network run in it (oneDNN's AMX or AVX512-BF16 kernels, 2-7x the float32
-// rate), while everything whose accuracy depends on more bits stays float32: the input
-// normalisation, softmax, the heads, decoding and coordinates. Weights are cast per pass, so a
+// bfloat16 keeps float32's exponent range with an 8-bit mantissa: the network's forward pass
+// runs under LibTorch's CPU autocast (convolutions and matrix products in bfloat16 on oneDNN's
+// AMX or AVX512-BF16 kernels, 2-7x the float32 rate; other operations in their inputs' type),
+// while the input normalisation before it and the heads, their softmax, decoding and
+// coordinates after it stay float32. Weights are cast per pass, so a
 // model serves both precisions. Chosen by what the CPU reports at run time, never at build time;
 // on CPUs without native bfloat16, `auto` is float32 and `bf16` is refused with a clear error.
 // Thread-safety: the functions are safe to call from any thread.
@@ -32,8 +33,8 @@ std::string to_string(Precision precision);
 std::string native_bf16_isa();
 
 /// Auto -> Bf16 when native_bf16_isa() is not empty, else Fp32; Fp32 as it is; Bf16 as it is
-/// where the CPU has native bfloat16, else InvalidArgument: without it bfloat16 would be slower
-/// than float32, and oneDNN capped below AVX512-BF16 (DNNL_MAX_CPU_ISA) cannot run it at all.
+/// where the CPU has native bfloat16, else InvalidArgument: without it bfloat16 would be
+/// emulated, slower than float32, and under DNNL_MAX_CPU_ISA=AVX2 oneDNN cannot run it at all.
 Precision resolve_precision(Precision precision);
 
 }  // namespace muse

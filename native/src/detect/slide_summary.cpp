@@ -85,6 +85,7 @@ std::string slide_summary_json(const SlideSummaryParts& p) {
         {"seconds", run.seconds},
         {"options", {{"score_threshold", p.options->decode.score_threshold > 0 ? json(p.options->decode.score_threshold) : json("model")},
                      {"tta", p.options->decode.tta},
+                     {"precision", to_string(resolve_precision(p.options->decode.precision))},
                      {"tile_px", p.options->tile_px},
                      {"tissue_mask", p.options->tissue_mask},
                      {"regions", p.options->regions.size()}}},

@@ -142,9 +142,10 @@ std::map<std::string, at::Tensor> Model::state_dict() const { return model::weig
 namespace {
 
 /// bfloat16 autocast on this thread for one forward pass (the settings are thread-local):
-/// convolutions and matrix products in bfloat16, the rest as LibTorch's CPU autocast decides
-/// (float32 for reductions such as softmax and norms). No cast cache: the weights are cast
-/// per pass, so nothing outlives the model.
+/// convolutions and matrix products in bfloat16; operations LibTorch's CPU autocast does not
+/// list run in their inputs' type (so the ViT attention's softmax runs in bfloat16, with float32
+/// accumulation inside the kernel). No cast cache: the weights are cast per pass, so nothing
+/// outlives the model.
 class Bf16Autocast {
 public:
     Bf16Autocast()

@@ -190,7 +190,8 @@ final class MuseCommands {
             String leftOut = done.points().leftOutNote();
             if (Dialogs.showYesNoDialog("MUSE", "Saved " + output + "\n" + r.regions() + " regions, " + r.nuclei() + " nuclei, final loss "
                     + String.format("%.4f", last.loss())
-                    + (r.adaptedTiles() > 0 ? "\nAdapted to this image's stain first (" + r.adaptedTiles() + " tissue tiles)" : "")
+                    + (r.adaptedTiles() > 0 ? "\nAdapted to this image's stain first (" + r.adaptedTiles() + " tissue tiles)"
+                            : "\nNot adapted to this image's stain first (too little tissue, or a model without BatchNorm)")
                     + (leftOut.isEmpty() ? "" : "\n(" + leftOut + ")")
                     + ".\nUse this model from now on and detect again?")) {
                 MusePreferences.setModel(output);
