@@ -19,6 +19,7 @@
 
 #include "detection_grid.hpp"
 #include "main_window.hpp"
+#include "muse/errors.hpp"
 #include "muse/geojson.hpp"
 #include "slide_view.hpp"
 #include "support/fake_slides.hpp"
@@ -73,6 +74,20 @@ TEST(SlideView, AViewOfMoreTilesThanTheCacheHoldsLoadsEachOnceInsteadOfEvictingI
         QTest::qWait(50);
     }
     EXPECT_EQ(view.tile_cache()->loaded_count(), 256u) << "no tile of the view was pushed out and read again";
+}
+
+TEST(MainWindow, DetectsInAutoPrecisionUnlessToldAndRefusesBf16WhereTheCpuHasNone) {
+    MainWindow window;
+    EXPECT_EQ(window.precision(), Precision::Auto) << "as `muse detect`: bfloat16 exactly where the CPU has it";
+    window.set_precision(Precision::Fp32);
+    EXPECT_EQ(window.precision(), Precision::Fp32);
+    if (native_bf16_isa().empty()) {
+        EXPECT_THROW(window.set_precision(Precision::Bf16), InvalidArgument);
+        EXPECT_EQ(window.precision(), Precision::Fp32) << "a refused choice changes nothing";
+    } else {
+        window.set_precision(Precision::Bf16);
+        EXPECT_EQ(window.precision(), Precision::Bf16);
+    }
 }
 
 TEST(DetectionGrid, FindsExactlyTheDetectionsInARectangle) {

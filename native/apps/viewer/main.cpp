@@ -6,7 +6,9 @@
 
 #include "default_model.hpp"
 #include "main_window.hpp"
+#include "muse/errors.hpp"
 #include "muse/log.hpp"
+#include "muse/precision.hpp"
 #include "muse/version.hpp"
 
 int main(int argc, char** argv) {
@@ -29,10 +31,20 @@ int main(int argc, char** argv) {
     QCommandLineOption detections("detections", "GeoJSON of detections to show", "file");
     QCommandLineOption annotations("annotations", "QuPath GeoJSON of areas and classified points to edit", "file");
     QCommandLineOption model("model", "Model file (.muse); default: the bundled default model", "file");
-    parser.addOptions({detections, annotations, model});
+    QCommandLineOption precision("precision",
+                                 "Network arithmetic for detection: auto (bfloat16 where the CPU has it natively, "
+                                 "AVX512-BF16 or AMX; else fp32), fp32 or bf16",
+                                 "auto|fp32|bf16", "auto");
+    parser.addOptions({detections, annotations, model, precision});
     parser.process(app);
 
     muse::viewer::MainWindow window;
+    try {
+        window.set_precision(muse::parse_precision(parser.value(precision).toStdString()));
+    } catch (const muse::Error& e) {
+        std::cerr << "muse-viewer: --precision: " << e.what() << std::endl;
+        return 2;
+    }
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.open_slide(args.first().toStdString());
     if (parser.isSet(detections)) window.open_detections(parser.value(detections).toStdString());

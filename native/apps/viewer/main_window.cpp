@@ -358,6 +358,11 @@ void MainWindow::refresh_legend() {
     }
 }
 
+void MainWindow::set_precision(Precision precision) {
+    resolve_precision(precision);  // refuses bf16 where the CPU cannot run it, now rather than at the first detection
+    precision_ = precision;
+}
+
 bool MainWindow::start_detect(DetectScope scope) {
     if (job_.running()) {
         show_error(tr("%1 is still running; cancel it or wait").arg(job_.title()));
@@ -372,7 +377,7 @@ bool MainWindow::start_detect(DetectScope scope) {
         return false;
     }
     SlideDetectOptions options;
-    options.decode.precision = Precision::Auto;  // bfloat16 where the CPU has it, as `muse detect`
+    options.decode.precision = precision_;
     if (scope == DetectScope::View) {
         const auto& l0 = slide_->levels()[0];
         const QRectF r = view_->visible_slide_rect().intersected(QRectF(0, 0, double(l0.width), double(l0.height)));

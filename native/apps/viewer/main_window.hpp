@@ -45,6 +45,11 @@ public:
     bool load_model(const std::filesystem::path& path);
     bool export_view(const std::filesystem::path& path);
 
+    /// The network's arithmetic for later detections (muse/precision.hpp); Auto unless set.
+    /// Throws InvalidArgument for bf16 on a CPU without native bfloat16.
+    void set_precision(Precision precision);
+    Precision precision() const { return precision_; }
+
     /// Starts detection on the worker thread; its result replaces the shown detections.
     bool start_detect(DetectScope scope);
     /// Starts fine-tuning (`mode` "heads", "decoder" or "full") on the drawn annotations; the new
@@ -92,6 +97,7 @@ private:
     int slide_generation_ = 0;                       // counts opened slides; results of older ones are dropped
     std::shared_ptr<const Model> model_;
     std::filesystem::path model_path_;
+    Precision precision_ = Precision::Auto;  // bfloat16 where the CPU has it, as `muse detect`
     std::function<void()> on_success_;  // what a finished job hands to the UI
     std::function<void(const QString&)> error_sink_;
     std::list<std::thread> loaders_;  // background file reads (load_in_background)

@@ -14,6 +14,7 @@
 #include "model/network.hpp"
 #include "model/variants.hpp"
 #include "model/weights.hpp"
+#include "nn/bf16_weights.hpp"
 #include "muse/errors.hpp"
 #include "muse/version.hpp"
 #include "nn/muse_net.hpp"
@@ -27,6 +28,8 @@ struct Model::Impl {
     std::shared_ptr<nn::EncoderDecoder> net;
     nn::DetectionHead head{nullptr};  // null without classes
     std::int64_t parameters = 0;
+    /// bfloat16 copies of the weights, made by the first bfloat16 pass (nn/bf16_weights.hpp).
+    mutable nn::Bf16Weights bf16_weights;
 };
 
 namespace {
@@ -144,8 +147,8 @@ namespace {
 /// bfloat16 autocast on this thread for one forward pass (the settings are thread-local):
 /// convolutions and matrix products in bfloat16; operations LibTorch's CPU autocast does not
 /// list run in their inputs' type (so the ViT attention's softmax runs in bfloat16, with float32
-/// accumulation inside the kernel). No cast cache: the weights are cast per pass, so nothing
-/// outlives the model.
+/// accumulation inside the kernel). Autocast's own cast cache stays off (it is keyed by address
+/// and could outlive the model): the model keeps its bfloat16 weight copies itself.
 class Bf16Autocast {
 public:
     Bf16Autocast()
@@ -187,6 +190,7 @@ ForwardOutput Model::forward(const at::Tensor& rgb, Precision precision) const {
         nn::EncoderDecoder::Output out;
         {
             Bf16Autocast autocast;
+            nn::UseBf16Weights copies(impl_->bf16_weights);
             out = impl_->net->forward(x);
         }
         return {out.dense.to(at::kFloat).contiguous(), out.global.to(at::kFloat)};

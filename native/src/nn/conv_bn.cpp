@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
 
+#include "nn/bf16_weights.hpp"
 #include "nn/winograd_conv.hpp"
 
 namespace muse::nn {
@@ -13,7 +14,7 @@ at::Tensor FoldedConv::operator()(const at::Tensor& x) const {
     // the convolution goes to LibTorch, which casts it to bfloat16. (Keeping float32 Winograd
     // for these layers under bfloat16 was measured on AVX512-BF16: no faster, within noise.)
     if (winograd && !at::autocast::is_cpu_enabled()) return (*winograd)(x);
-    at::Tensor y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+    at::Tensor y = at::conv2d(x, weight_for_pass(weight), weight_for_pass(bias), {stride, stride}, {padding, padding});
     return relu ? at::relu_(y) : y;
 }
 

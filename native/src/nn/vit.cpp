@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "muse/errors.hpp"
+#include "nn/bf16_weights.hpp"
 #include "nn/decoder.hpp"
 #include "nn/muse_net.hpp"
 
@@ -22,7 +23,7 @@ namespace {
 at::Tensor token_linear(const at::Tensor& x, const torch::nn::Linear& layer) {
     const std::int64_t b = x.size(0), n = x.size(1), c_in = x.size(2), c_out = layer->weight.size(0);
     at::Tensor image = x.contiguous().view({b, n, 1, c_in}).permute({0, 3, 1, 2});
-    at::Tensor y = at::conv2d(image, layer->weight.view({c_out, c_in, 1, 1}), layer->bias);
+    at::Tensor y = at::conv2d(image, weight_for_pass(layer->weight).view({c_out, c_in, 1, 1}), weight_for_pass(layer->bias));
     return y.permute({0, 2, 3, 1}).reshape({b, n, c_out});
 }
 

@@ -6,5 +6,6 @@ public class PropertyItemBuilder<T> {
     public PropertyItemBuilder<T> name(String name) { throw new UnsupportedOperationException("compile-only declaration"); }
     public PropertyItemBuilder<T> category(String category) { throw new UnsupportedOperationException("compile-only declaration"); }
     public PropertyItemBuilder<T> description(String description) { throw new UnsupportedOperationException("compile-only declaration"); }
+    public PropertyItemBuilder<T> choices(java.util.Collection<T> choices) { throw new UnsupportedOperationException("compile-only declaration"); }
     public org.controlsfx.control.PropertySheet.Item build() { throw new UnsupportedOperationException("compile-only declaration"); }
 }

@@ -91,9 +91,9 @@ public record DetectChoices(Path model, int threads, double scoreThreshold, bool
         return new DetectChoices(model, n, t, ellipses, scope, areaClass);
     }
 
-    /** `s` with these choices (tile size, merge radius and native library stay). */
+    /** `s` with these choices (tile size, merge radius, precision and native library stay). */
     public MuseSettings applyTo(MuseSettings s) {
-        return new MuseSettings(model, s.nativeLibrary(), threads, s.tilePx(), scoreThreshold, s.mergeRadiusUm(), ellipses);
+        return new MuseSettings(model, s.nativeLibrary(), threads, s.tilePx(), scoreThreshold, s.mergeRadiusUm(), ellipses, s.precision());
     }
 
     /** The Groovy line that replays this detection (with the settings it ran with). */

@@ -4,6 +4,7 @@ import io.github.musequpath.engine.AnnotatedImage;
 import io.github.musequpath.engine.ClassifiedPoints;
 import io.github.musequpath.engine.Cancellation;
 import io.github.musequpath.engine.Detection;
+import io.github.musequpath.engine.DetectOptions;
 import io.github.musequpath.engine.DetectionResult;
 import io.github.musequpath.engine.FinetuneOptions;
 import io.github.musequpath.engine.FinetuneResult;
@@ -414,6 +415,7 @@ public final class Muse {
         private int threads, tileSize;
         private double scoreThreshold, mergeRadius;
         private boolean ellipses, allowNewClasses;
+        private DetectOptions.Precision precision = DetectOptions.Precision.AUTO;
         private ProgressListener listener;
         private Cancellation cancellation;
 
@@ -431,6 +433,14 @@ public final class Muse {
         public Builder scoreThreshold(double t) { scoreThreshold = t; return this; }
         public Builder mergeRadius(double um) { mergeRadius = um; return this; }
         public Builder ellipses(boolean e) { ellipses = e; return this; }
+        /** "auto" (bfloat16 where the CPU has it natively), "fp32" or "bf16" (refused on CPUs without it). */
+        public Builder precision(String name) {
+            precision = MuseSettings.precisionOrAuto(name);
+            if (!precision.name().equalsIgnoreCase(name == null ? "" : name.strip())) {
+                throw new IllegalArgumentException("precision must be auto, fp32 or bf16, got '" + name + "'");
+            }
+            return this;
+        }
         /** Fine-tuning: point classes the model lacks become new classes (else fine-tuning refuses them). */
         public Builder allowNewClasses(boolean a) { allowNewClasses = a; return this; }
         public Builder progress(ProgressListener l) { listener = l; return this; }
@@ -445,6 +455,7 @@ public final class Muse {
             scoreThreshold = s.scoreThreshold();
             mergeRadius = s.mergeRadiusUm();
             ellipses = s.ellipses();
+            precision = s.precision();
             return this;
         }
 
@@ -452,7 +463,7 @@ public final class Muse {
         public Muse build() {
             MuseSettings s = new MuseSettings(model == null || model.isBlank() ? null : Path.of(model),
                     nativeLibrary == null || nativeLibrary.isBlank() ? null : Path.of(nativeLibrary), threads, tileSize, scoreThreshold,
-                    mergeRadius, ellipses);
+                    mergeRadius, ellipses, precision);
             return new Muse(s, listener, cancellation, allowNewClasses);
         }
     }

@@ -1,6 +1,7 @@
 package qupath.ext.muse;
 
 import java.nio.file.Path;
+import java.util.List;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.IntegerProperty;
@@ -20,6 +21,7 @@ final class MusePreferences {
     private static final DoubleProperty SCORE_THRESHOLD = PathPrefs.createPersistentPreference("muse.score.threshold", 0.0);
     private static final DoubleProperty MERGE_RADIUS = PathPrefs.createPersistentPreference("muse.merge.radius.um", 0.0);
     private static final BooleanProperty ELLIPSES = PathPrefs.createPersistentPreference("muse.ellipses", false);
+    private static final StringProperty PRECISION = PathPrefs.createPersistentPreference("muse.precision", "auto");
     private static final DoubleProperty RING_UM = PathPrefs.createPersistentPreference("muse.pseudolabel.ring.um", 50.0);
     private static final DoubleProperty RING_THRESHOLD = PathPrefs.createPersistentPreference("muse.pseudolabel.threshold", 0.9);
     /** The "Detect nuclei" dialog's last choice of areas (a DetectChoices.Scope name) and class. */
@@ -45,6 +47,10 @@ final class MusePreferences {
                 .description("Of two nuclei closer than this, keep the more likely; 0 = the model's own").build());
         items.add(new PropertyItemBuilder<>(ELLIPSES, Boolean.class).name("Draw nuclei as ellipses").category(CATEGORY)
                 .description("Small ellipses (3 um radius) instead of points").build());
+        items.add(new PropertyItemBuilder<>(PRECISION, String.class).name("Precision").category(CATEGORY)
+                .choices(List.of("auto", "fp32", "bf16"))
+                .description("auto: bfloat16 where the CPU has it natively (AVX512-BF16, AMX), about 1.2-2x faster, detections "
+                        + "within a pixel of float32's; fp32: float32 everywhere; bf16: refused on CPUs without it").build());
         items.add(new PropertyItemBuilder<>(RING_UM, Double.class).name("Pseudo-label ring (um)").category(CATEGORY)
                 .description("Width of the area around annotated regions where pseudo-labels are proposed").build());
         items.add(new PropertyItemBuilder<>(RING_THRESHOLD, Double.class).name("Pseudo-label confidence").category(CATEGORY)
@@ -53,7 +59,7 @@ final class MusePreferences {
 
     static MuseSettings settings() {
         return MuseSettings.fromPreferences(MODEL.get(), NATIVE_LIBRARY.get(), THREADS.get(), TILE_SIZE.get(), SCORE_THRESHOLD.get(),
-                MERGE_RADIUS.get(), ELLIPSES.get());
+                MERGE_RADIUS.get(), ELLIPSES.get(), PRECISION.get());
     }
 
     static void setModel(Path model) {

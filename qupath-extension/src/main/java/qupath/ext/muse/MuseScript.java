@@ -40,6 +40,7 @@ public final class MuseScript {
         b.append(".scoreThreshold(").append(s.scoreThreshold()).append(")");
         b.append(".mergeRadius(").append(s.mergeRadiusUm()).append(")");
         b.append(".ellipses(").append(s.ellipses()).append(")");
+        b.append(".precision(").append(quote(s.precision().name().toLowerCase(java.util.Locale.ROOT))).append(")");
         return b.append(".build()").toString();
     }
 

@@ -16,9 +16,10 @@ import java.util.List;
  * @param scoreThreshold 0 = the model's own
  * @param mergeRadiusUm  duplicate-suppression radius, um; 0 = the model's own
  * @param ellipses       nuclei as small ellipses instead of points
+ * @param precision      the network's arithmetic: AUTO = bfloat16 where the CPU has it natively, else float32
  */
 public record MuseSettings(Path model, Path nativeLibrary, int threads, int tilePx, double scoreThreshold, double mergeRadiusUm,
-                           boolean ellipses) {
+                           boolean ellipses, DetectOptions.Precision precision) {
 
     public static final int DEFAULT_TILE_PX = 512;
 
@@ -33,6 +34,13 @@ public record MuseSettings(Path model, Path nativeLibrary, int threads, int tile
         if (!(mergeRadiusUm >= 0 && mergeRadiusUm <= 50)) {
             throw new IllegalArgumentException("the merge radius must be in 0..50 um (0 = the model's), got " + mergeRadiusUm);
         }
+        if (precision == null) throw new IllegalArgumentException("the precision must be given (AUTO, FP32 or BF16)");
+    }
+
+    /** Settings with the AUTO precision. */
+    public MuseSettings(Path model, Path nativeLibrary, int threads, int tilePx, double scoreThreshold, double mergeRadiusUm,
+                        boolean ellipses) {
+        this(model, nativeLibrary, threads, tilePx, scoreThreshold, mergeRadiusUm, ellipses, DetectOptions.Precision.AUTO);
     }
 
     public static MuseSettings defaults() {
@@ -42,23 +50,34 @@ public record MuseSettings(Path model, Path nativeLibrary, int threads, int tile
     /**
      * Settings from the preferences' raw values, as QuPath stores them: blank paths mean "none",
      * a tile size that is not a multiple of 32 is rounded to the nearest one, and values out of
-     * range fall back to the defaults rather than breaking every run.
+     * range (an unknown precision included) fall back to the defaults rather than breaking every run.
      */
     public static MuseSettings fromPreferences(String model, String nativeLibrary, int threads, int tilePx, double scoreThreshold,
-                                               double mergeRadiusUm, boolean ellipses) {
+                                               double mergeRadiusUm, boolean ellipses, String precision) {
         int tile = Math.max(64, Math.min(4096, Math.round(tilePx / 32.0f) * 32));
         return new MuseSettings(pathOrNull(model), pathOrNull(nativeLibrary), Math.max(0, threads), tile,
                 scoreThreshold >= 0 && scoreThreshold < 1 ? scoreThreshold : 0,
-                mergeRadiusUm >= 0 && mergeRadiusUm <= 50 ? mergeRadiusUm : 0, ellipses);
+                mergeRadiusUm >= 0 && mergeRadiusUm <= 50 ? mergeRadiusUm : 0, ellipses, precisionOrAuto(precision));
+    }
+
+    /** "auto", "fp32" or "bf16" (any case); anything else is AUTO. */
+    public static DetectOptions.Precision precisionOrAuto(String name) {
+        if (name != null) {
+            for (DetectOptions.Precision p : DetectOptions.Precision.values()) {
+                if (p.name().equalsIgnoreCase(name.strip())) return p;
+            }
+        }
+        return DetectOptions.Precision.AUTO;
     }
 
     /** The engine's options for a detection restricted to `regions` (empty = the whole image). */
     public DetectOptions detectOptions(List<Region> regions) {
-        return DetectOptions.builder().tilePx(tilePx).scoreThreshold(scoreThreshold).mergeRadiusUm(mergeRadiusUm).regions(regions).build();
+        return DetectOptions.builder().tilePx(tilePx).scoreThreshold(scoreThreshold).mergeRadiusUm(mergeRadiusUm).regions(regions)
+                .precision(precision).build();
     }
 
     public MuseSettings withModel(Path newModel) {
-        return new MuseSettings(newModel, nativeLibrary, threads, tilePx, scoreThreshold, mergeRadiusUm, ellipses);
+        return new MuseSettings(newModel, nativeLibrary, threads, tilePx, scoreThreshold, mergeRadiusUm, ellipses, precision);
     }
 
     private static Path pathOrNull(String s) {

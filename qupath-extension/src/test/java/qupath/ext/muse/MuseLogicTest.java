@@ -32,7 +32,7 @@ class MuseLogicTest {
 
     @Test
     void preferencesMapOntoTheEngineOptions() {
-        MuseSettings s = MuseSettings.fromPreferences(" /models/lab.muse ", "", 2, 500, 0.45, 4.0, true);
+        MuseSettings s = MuseSettings.fromPreferences(" /models/lab.muse ", "", 2, 500, 0.45, 4.0, true, " FP32");
         assertEquals(Path.of("/models/lab.muse"), s.model());
         assertNull(s.nativeLibrary());
         assertEquals(512, s.tilePx(), "rounded to a multiple of 32");
@@ -41,17 +41,21 @@ class MuseLogicTest {
         assertEquals(512, o.tilePx());
         assertEquals(0.45, o.scoreThreshold());
         assertEquals(4.0, o.mergeRadiusUm());
+        assertEquals(DetectOptions.Precision.FP32, o.precision(), "the precision preference reaches the engine");
         assertEquals(1, o.regions().size());
         assertArrayEquals(roi.outer(), o.regions().get(0).outer());
     }
 
     @Test
     void outOfRangePreferencesFallBackToDefaultsButExplicitSettingsAreChecked() {
-        MuseSettings s = MuseSettings.fromPreferences(null, null, -3, 10, 7.0, -1, false);
+        MuseSettings s = MuseSettings.fromPreferences(null, null, -3, 10, 7.0, -1, false, "fp16");
         assertEquals(0, s.threads());
         assertEquals(64, s.tilePx());
         assertEquals(0, s.scoreThreshold());
         assertEquals(0, s.mergeRadiusUm());
+        assertEquals(DetectOptions.Precision.AUTO, s.precision(), "an unknown precision is auto");
+        assertEquals(DetectOptions.Precision.AUTO, MuseSettings.fromPreferences(null, null, 0, 512, 0, 0, false, null).precision());
+        assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, 0, 512, 0, 0, false, null));
         assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, 0, 500, 0, 0, false));
         assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, -1, 512, 0, 0, false));
         assertThrows(IllegalArgumentException.class, () -> new MuseSettings(null, null, 0, 512, 1.5, 0, false));
@@ -169,7 +173,7 @@ class MuseLogicTest {
 
     @Test
     void theDetectDialogsChoicesBecomeTheSettingsTheRememberedScopeAndTheScript() {
-        MuseSettings saved = new MuseSettings(null, Path.of("/lib"), 0, 1024, 0, 2.0, false);
+        MuseSettings saved = new MuseSettings(null, Path.of("/lib"), 0, 1024, 0, 2.0, false, DetectOptions.Precision.FP32);
         DetectChoices opened = DetectChoices.from(saved, DetectChoices.Scope.CLASS, "");
         assertEquals(DetectChoices.Scope.SELECTED, opened.scope(), "a remembered class scope without a class opens as the selection");
         assertEquals(DetectChoices.Scope.SELECTED, DetectChoices.Scope.fromName("garbage"));
@@ -177,10 +181,10 @@ class MuseLogicTest {
 
         DetectChoices c = new DetectChoices(Path.of("/m/lab.muse"), 2, 0.6, true, DetectChoices.Scope.CLASS, "Tumor \"A\"");
         MuseSettings applied = c.applyTo(saved);
-        assertEquals(new MuseSettings(Path.of("/m/lab.muse"), Path.of("/lib"), 2, 1024, 0.6, 2.0, true), applied,
-                "tile size, merge radius and library stay as saved");
+        assertEquals(new MuseSettings(Path.of("/m/lab.muse"), Path.of("/lib"), 2, 1024, 0.6, 2.0, true, DetectOptions.Precision.FP32),
+                applied, "tile size, merge radius, precision and library stay as saved");
         assertEquals("qupath.ext.muse.Muse.builder().model(\"/m/lab.muse\").threads(2).tileSize(1024).scoreThreshold(0.6)"
-                + ".mergeRadius(2.0).ellipses(true).build().detect(getCurrentImageData(), "
+                + ".mergeRadius(2.0).ellipses(true).precision(\"fp32\").build().detect(getCurrentImageData(), "
                 + "qupath.ext.muse.Muse.annotationsOfClass(getCurrentImageData(), \"Tumor \\\"A\\\"\"))", c.script(saved));
         assertEquals(MuseScript.detect(applied, DetectChoices.Scope.WHOLE_IMAGE, null),
                 new DetectChoices(c.model(), 2, 0.6, true, DetectChoices.Scope.WHOLE_IMAGE, null).script(saved));
@@ -190,8 +194,10 @@ class MuseLogicTest {
     void scriptsReplayTheSettingsAndQuoteForGroovy() {
         MuseSettings s = new MuseSettings(Path.of("/data/m$1 \"x\".muse"), null, 2, 256, 0.5, 0, true);
         assertEquals("qupath.ext.muse.Muse.builder().model(\"/data/m\\$1 \\\"x\\\".muse\").threads(2).tileSize(256).scoreThreshold(0.5)"
-                + ".mergeRadius(0.0).ellipses(true).build().detect(getCurrentImageData(), getSelectedObjects())", MuseScript.detect(s, DetectChoices.Scope.SELECTED, null));
-        assertEquals("qupath.ext.muse.Muse.builder().defaultModel().tileSize(512).scoreThreshold(0.0).mergeRadius(0.0).ellipses(false).build()"
+                + ".mergeRadius(0.0).ellipses(true).precision(\"auto\").build().detect(getCurrentImageData(), getSelectedObjects())",
+                MuseScript.detect(s, DetectChoices.Scope.SELECTED, null));
+        assertEquals("qupath.ext.muse.Muse.builder().defaultModel().tileSize(512).scoreThreshold(0.0).mergeRadius(0.0).ellipses(false)"
+                + ".precision(\"auto\").build()"
                 + ".detectWholeImage(getCurrentImageData())", MuseScript.detect(MuseSettings.defaults(), DetectChoices.Scope.WHOLE_IMAGE, null),
                 "the whole image is said explicitly, so a replay without a selection never falls back to it");
         assertTrue(MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30)
@@ -200,13 +206,16 @@ class MuseLogicTest {
 
     @Test
     void theScriptBuilderChecksEveryValue() {
-        Muse muse = Muse.builder().model("/m/a.muse").threads(3).tileSize(1024).scoreThreshold(0.3).mergeRadius(2.5).ellipses(true).build();
-        assertEquals(new MuseSettings(Path.of("/m/a.muse"), null, 3, 1024, 0.3, 2.5, true), muse.settings());
+        Muse muse = Muse.builder().model("/m/a.muse").threads(3).tileSize(1024).scoreThreshold(0.3).mergeRadius(2.5).ellipses(true)
+                .precision("BF16").build();
+        assertEquals(new MuseSettings(Path.of("/m/a.muse"), null, 3, 1024, 0.3, 2.5, true, DetectOptions.Precision.BF16), muse.settings());
         assertEquals(MuseSettings.defaults(), Muse.builder().build().settings());
         assertEquals(muse.settings(), Muse.builder().settings(muse.settings()).build().settings());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Muse.builder().tileSize(100).build());
         assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Muse.builder().mergeRadius(-2).build());
+        e = assertThrows(IllegalArgumentException.class, () -> Muse.builder().precision("fp16"));
+        assertTrue(e.getMessage().contains("auto, fp32 or bf16"), e.getMessage());
     }
 
     /** A QuPath progress monitor that records what it is told; Cancel is pressed by the test. */

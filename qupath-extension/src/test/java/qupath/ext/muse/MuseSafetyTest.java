@@ -106,7 +106,7 @@ class MuseSafetyTest {
             // The recorded line sets everything the run used; only the library's place comes from this session's preferences.
             MuseSettings recorded = new MuseSettings(Path.of("/lab/other.muse"), null, 2, 512, 0, 0, false);
             assertEquals("qupath.ext.muse.Muse.builder().model(\"/lab/other.muse\").threads(2).tileSize(512).scoreThreshold(0.0)"
-                    + ".mergeRadius(0.0).ellipses(false).build()", MuseScript.builder(recorded));
+                    + ".mergeRadius(0.0).ellipses(false).precision(\"auto\").build()", MuseScript.builder(recorded));
             MuseSettings replayed = Muse.builder().model("/lab/other.muse").threads(2).tileSize(512).scoreThreshold(0.0).mergeRadius(0.0)
                     .ellipses(false).build().settings();
             assertEquals(new MuseSettings(Path.of("/lab/other.muse"), Path.of("/opt/muse/libmuse_jni.so"), 2, 512, 0, 0, false), replayed);
@@ -120,7 +120,7 @@ class MuseSafetyTest {
     @Test
     void aFineTuneThatAddsClassesReplaysWithThem() {
         assertEquals("qupath.ext.muse.Muse.builder().defaultModel().tileSize(512).scoreThreshold(0.0).mergeRadius(0.0).ellipses(false)"
-                + ".allowNewClasses(true).build().finetune(getCurrentImageData(), getSelectedObjects(), "
+                + ".precision(\"auto\").allowNewClasses(true).build().finetune(getCurrentImageData(), getSelectedObjects(), "
                 + "\"/m/new.muse\", \"heads\", 30)", MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, true));
     }
 
