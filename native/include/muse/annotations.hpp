@@ -38,7 +38,9 @@ struct LabelledImage {
 /// colours QuPath uses for its similar built-in classes.
 std::vector<ClassInfo> brca_m2c_classes();
 
-/// Reads a BRCA-M2C label file: one nucleus per line, `Y X CLASS` (pixels, CLASS 1..3).
+/// Reads a BRCA-M2C label file: one nucleus per line, `Y X CLASS` (pixels; CLASS 1..3 are
+/// BRCA-M2C's, index CLASS - 1; 4..64 are further classes of a data set in the same layout,
+/// e.g. a simulated lab that added a class: evaluation matches them to a model's classes by index).
 /// Throws IoError (cannot open) or CorruptFile naming the file and line of a bad row.
 std::vector<LabelledPoint> read_brca_m2c_labels(const std::filesystem::path& path);
 

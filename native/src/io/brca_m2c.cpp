@@ -21,6 +21,12 @@ std::string trimmed(const std::string& s) {
 
 }  // namespace
 
+namespace {
+/// Labels above 3 are a data set's further classes (a lab's own, in the same layout): a bound
+/// that no real class list reaches but that catches a column of coordinates read as classes.
+constexpr int kMaxLabelClass = 64;
+}  // namespace
+
 std::vector<ClassInfo> brca_m2c_classes() {
     return {{"Lymphocyte", {160, 90, 160}}, {"Tumor", {200, 0, 0}}, {"Stroma", {150, 200, 150}}};
 }
@@ -40,9 +46,10 @@ std::vector<LabelledPoint> read_brca_m2c_labels(const std::filesystem::path& pat
             throw CorruptFile(quoted(path) + " line " + std::to_string(number) + ": expected 'Y X CLASS', got '" +
                               trimmed(line) + "'");
         }
-        if (cls < 1 || cls > 3) {
+        if (cls < 1 || cls > kMaxLabelClass) {
             throw CorruptFile(quoted(path) + " line " + std::to_string(number) + ": class " + std::to_string(cls) +
-                              " is not 1 (lymphocyte), 2 (tumour) or 3 (stroma)");
+                              " is not 1 (lymphocyte), 2 (tumour), 3 (stroma) or a further class up to " +
+                              std::to_string(kMaxLabelClass));
         }
         points.push_back({x, y, cls - 1});
     }
