@@ -19,12 +19,10 @@ std::string trimmed(const std::string& s) {
     return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-}  // namespace
-
-namespace {
 /// Labels above 3 are a data set's further classes (a lab's own, in the same layout): a bound
 /// that no real class list reaches but that catches a column of coordinates read as classes.
 constexpr int kMaxLabelClass = 64;
+
 }  // namespace
 
 std::vector<ClassInfo> brca_m2c_classes() {

@@ -435,10 +435,9 @@ public final class Muse {
         public Builder ellipses(boolean e) { ellipses = e; return this; }
         /** "auto" (bfloat16 where the CPU has it natively), "fp32" or "bf16" (refused on CPUs without it). */
         public Builder precision(String name) {
-            precision = MuseSettings.precisionOrAuto(name);
-            if (!precision.name().equalsIgnoreCase(name == null ? "" : name.strip())) {
-                throw new IllegalArgumentException("precision must be auto, fp32 or bf16, got '" + name + "'");
-            }
+            DetectOptions.Precision p = MuseSettings.precisionOrNull(name);
+            if (p == null) throw new IllegalArgumentException("precision must be auto, fp32 or bf16, got '" + name + "'");
+            precision = p;
             return this;
         }
         /** Fine-tuning: point classes the model lacks become new classes (else fine-tuning refuses them). */

@@ -62,12 +62,18 @@ public record MuseSettings(Path model, Path nativeLibrary, int threads, int tile
 
     /** "auto", "fp32" or "bf16" (any case); anything else is AUTO. */
     public static DetectOptions.Precision precisionOrAuto(String name) {
+        DetectOptions.Precision p = precisionOrNull(name);
+        return p == null ? DetectOptions.Precision.AUTO : p;
+    }
+
+    /** "auto", "fp32" or "bf16" (any case); null for anything else. */
+    static DetectOptions.Precision precisionOrNull(String name) {
         if (name != null) {
             for (DetectOptions.Precision p : DetectOptions.Precision.values()) {
                 if (p.name().equalsIgnoreCase(name.strip())) return p;
             }
         }
-        return DetectOptions.Precision.AUTO;
+        return null;
     }
 
     /** The engine's options for a detection restricted to `regions` (empty = the whole image). */
