@@ -407,6 +407,9 @@ TEST(FinetuneBadInput, ClearErrors) {
     auto renamed = base.config().classes;
     renamed[0].name = "Other";
     EXPECT_THROW(finetune(base, renamed, slides, o), InvalidArgument);
+    o.class_balance = 1.5;
+    EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+    o.class_balance = 0.0;
     o.resume = true;
     o.checkpoint = "/nonexistent/x.ckpt";
     EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);

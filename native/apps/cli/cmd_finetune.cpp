@@ -90,6 +90,11 @@ Command add_finetune_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--cons-threshold", o->ft.cons_threshold, "Confidence a pseudo-label needs")->capture_default_str();
     cmd->add_option("--colour-jitter", o->ft.colour_jitter, "Colour jitter amount")->capture_default_str();
+    cmd->add_option("--class-balance", o->ft.class_balance,
+                    "Weigh each class's points by (mean count / its count)^this over the annotations: 0 = equal, "
+                    "1 = inverse frequency (helps a class added with few points)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     cmd->add_option("--seed", o->ft.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_flag("--new-classes", o->new_classes, "Point classes the model lacks become new classes (else an error)");
     cmd->add_option("--adapt-weight", o->ft.adapt_weight,

@@ -58,6 +58,10 @@ struct FinetuneOptions {
     double cons_weight = 0.1;   ///< lambda_cons at the end of its ramp (paper: 0.1); 0 = no L_cons
     double cons_threshold = 0.9;         ///< pseudo-label confidence (best nucleus class probability)
     double background_weight = 0.5;      ///< CE weight of the background class
+    /// CE weight of class c = (mean count / count of c)^this over the annotated nuclei, normalised
+    /// to mean 1 (0 = equal weights, 1 = inverse frequency): what lets a class the lab adds with a
+    /// few dozen points stand against the thousands of its neighbours.
+    double class_balance = 0.0;
     double match_distance_weight = 0.05; ///< matching cost per pixel
     bool flips = true;
     bool rotations = true;

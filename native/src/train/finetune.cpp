@@ -24,6 +24,7 @@
 #include "muse/errors.hpp"
 #include "muse/version.hpp"
 #include "train/adam_state.hpp"
+#include "train/class_weights.hpp"
 #include "train/detection_loss.hpp"
 #include "train/lr_schedule.hpp"
 #include "train/lfov_sampler.hpp"
@@ -72,6 +73,7 @@ json options_json(const FinetuneOptions& o) {
             {"cons_weight", o.cons_weight},
             {"cons_threshold", o.cons_threshold},
             {"background_weight", o.background_weight},
+            {"class_balance", o.class_balance},
             {"match_distance_weight", o.match_distance_weight},
             {"flips", o.flips},
             {"rotations", o.rotations},
@@ -167,6 +169,7 @@ void FinetuneOptions::validate() const {
     require(reg_weight >= 0 && type_weight > 0 && cons_weight >= 0, "reg_weight and cons_weight must be >= 0, type_weight > 0");
     require(cons_threshold > 0 && cons_threshold <= 1, "cons_threshold must be in (0, 1]");
     require(background_weight > 0, "background_weight must be > 0");
+    require(class_balance >= 0 && class_balance <= 1, "class_balance must be in [0, 1]");
     require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
     require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
     require(adapt_weight >= 0 && adapt_weight <= 1, "adapt_weight must be in [0, 1] (0 = no adaptation), got " + std::to_string(adapt_weight));
@@ -301,6 +304,15 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     weights.reg = o.reg_weight;
     weights.type = o.type_weight;
     weights.background = o.background_weight;
+    {
+        std::vector<double> counts(classes.size(), 0.0);
+        for (const auto& d : data) {
+            for (const auto& region : d.regions) {
+                for (const auto& n : region.nuclei) counts[static_cast<std::size_t>(n.class_index)] += 1;
+            }
+        }
+        weights.classes = train::class_balance_weights(counts, o.class_balance);
+    }
     weights.match_distance = o.match_distance_weight;
     weights.cons_threshold = o.cons_threshold;
     train::LfovOptions lfov;

@@ -18,6 +18,7 @@
 #include "muse/train.hpp"
 #include "muse/version.hpp"
 #include "train/augment.hpp"
+#include "train/class_weights.hpp"
 #include "train/detection_loss.hpp"
 #include "train/lr_schedule.hpp"
 
@@ -85,28 +86,13 @@ EvalReport validate(const ModelConfig& config, const model::NamedTensors& weight
         .front();
 }
 
-/// CE weights per class from the training labels' class counts: (mean / count)^power, normalised
-/// to mean 1, so that a rare class (Stroma in BRCA-M2C) counts more; empty for power 0. A class
-/// without labels gets weight 1.
-std::vector<double> class_balance_weights(const std::vector<LabelledImage>& images, std::size_t classes, double power) {
-    if (power <= 0 || classes == 0) return {};
+/// Labelled nuclei of each class over the training images (what --class-balance weighs by).
+std::vector<double> class_counts(const std::vector<LabelledImage>& images, std::size_t classes) {
     std::vector<double> count(classes, 0.0);
     for (const auto& img : images) {
         for (const auto& n : img.nuclei) count[static_cast<std::size_t>(n.class_index)] += 1;
     }
-    double total = 0;
-    std::size_t present = 0;
-    for (double c : count) total += c, present += c > 0;
-    if (present == 0) return {};
-    const double mean = total / static_cast<double>(present);
-    std::vector<double> w(classes, 1.0);
-    double sum = 0;
-    for (std::size_t c = 0; c < classes; ++c) {
-        if (count[c] > 0) w[c] = std::pow(mean / count[c], power);
-        sum += w[c];
-    }
-    for (double& v : w) v *= static_cast<double>(classes) / sum;
-    return w;
+    return count;
 }
 
 }  // namespace
@@ -188,7 +174,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     weights.reg = o.reg_weight;
     weights.type = o.type_weight;
     weights.background = o.background_weight;
-    weights.classes = class_balance_weights(train, config.classes.size(), o.class_balance);
+    weights.classes = train::class_balance_weights(class_counts(train, config.classes.size()), o.class_balance);
     weights.match_distance = o.match_distance_weight;
 
     const auto per_epoch = static_cast<std::int64_t>((train.size() + o.batch - 1) / o.batch);
