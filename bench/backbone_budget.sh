@@ -11,13 +11,10 @@ build=$(cd "${1:-$here/build}" && pwd)
 budget=${2:-300}
 shift 2 2>/dev/null || shift $#
 archs=${*:-r50_w16 vit_small r50}
-data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
+. "$here/bench/common.sh"
+data=$(bench_brca_m2c backbone_budget) || exit 2
 muse=$build/native/apps/cli/muse
 out=$build/backbone-budget
-if [ ! -d "$data" ]; then
-    echo "backbone_budget: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2
-    exit 2
-fi
 mkdir -p "$out"
 printf '%-10s %10s %7s %10s %8s\n' arch s/epoch epochs wall_s val_F1
 for arch in $archs; do

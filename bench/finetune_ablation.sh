@@ -15,13 +15,10 @@ build=$(cd "${1:-$here/build}" && pwd)
 epochs=${2:-20}
 base_epochs=${3:-60}
 seed=${4:-1}
-data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
+. "$here/bench/common.sh"
+data=$(bench_brca_m2c finetune_ablation) || exit 2
 muse=$build/native/apps/cli/muse
 out=$build/finetune-ablation
-if [ ! -d "$data" ]; then
-    echo "finetune_ablation: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2
-    exit 2
-fi
 mkdir -p "$out"
 # Splits as absolute lists, so that the dataset folder stays read-only.
 head -n 20 "$data/split_train.txt" | sed "s|^|$data/images/|" > "$out/base.txt"

@@ -30,15 +30,13 @@ for v in stain squares epochs_heads epochs_full; do
     if [ $# -gt 0 ] && [ "$1" != "--" ]; then eval "$v=\$1"; shift; fi
 done
 if [ "${1:-}" = "--" ]; then shift; fi
-data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
+. "$here/bench/common.sh"
+data=$(bench_brca_m2c finetune_lab) || exit 2
 muse=$build/native/apps/cli/muse
-[ -d "$data" ] || { echo "finetune_lab: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-{
-    echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-    echo "# cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
-} >> "$out/run.log"
+bench_log_header "$out/run.log" \
+    "cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
 
 base_pairs="" heads_pairs="" full_pairs=""
 k=1

@@ -22,9 +22,8 @@ if [ -z "$clangxx" ]; then
 fi
 cmake -S "$here/tests/fuzz" -B "$build" -DCMAKE_CXX_COMPILER="$clangxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$out/configure.log"
 cmake --build "$build" -j "$(nproc)" > "$out/build.log"
-{
-    echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $seconds s per target${runs:+ or $runs executions}"
-} | tee "$out/report.txt"
+. "$here/bench/common.sh"
+echo "# $(date -u +%FT%TZ) $(bench_machine), $seconds s per target${runs:+ or $runs executions}" | tee "$out/report.txt"
 failed=0
 for target in fuzz_pickle fuzz_torch_checkpoint fuzz_model_file fuzz_safetensors_header \
               fuzz_geojson_annotations fuzz_geojson_detections fuzz_geojson_regions fuzz_points_csv; do

@@ -29,16 +29,14 @@ for v in squares epochs_heads epochs_full; do
     if [ $# -gt 0 ] && [ "$1" != "--" ]; then eval "$v=\$1"; shift; fi
 done
 if [ "${1:-}" = "--" ]; then shift; fi
-data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
+. "$here/bench/common.sh"
+data=$(bench_brca_m2c new_class_lab) || exit 2
 muse=$build/native/apps/cli/muse
-[ -d "$data" ] || { echo "new_class_lab: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2; exit 2; }
 [ -f "$cv/fold1-test.txt" ] || { echo "new_class_lab: no fold1-test.txt in $cv: run bench/crossval.sh first" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-{
-    echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-    echo "# cv $cv, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
-} >> "$out/run.log"
+bench_log_header "$out/run.log" \
+    "cv $cv, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
 
 # The two label sets, the fold lists and the lab's GeoJSON exports.
 python3 - "$data" "$cv" "$out" "$squares" <<'PY'

@@ -7,13 +7,15 @@
 #   bench/precision_agreement.sh BUILD_DIR SLIDE OUT_DIR [muse detect options]
 #   e.g. bench/precision_agreement.sh build samples/CMU-1-Small-Region.svs /tmp/agree
 set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/bench/common.sh"
 build=$(cd "${1:?usage: precision_agreement.sh BUILD_DIR SLIDE OUT_DIR [detect options]}" && pwd)
 slide=${2:?SLIDE}
 out=${3:?OUT_DIR}
 shift 3
 muse=$build/native/apps/cli/muse
 mkdir -p "$out"
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "CPU: $(bench_machine)"
 for p in fp32 bf16; do
     start=$(date +%s%N)
     "$muse" detect "$slide" --precision "$p" "$@" -o "$out/$p.csv" 2> "$out/$p.log"
