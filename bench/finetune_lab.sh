@@ -18,7 +18,10 @@
 #   adapt      label-free: BatchNorm statistics adapted to the held-out images' pixels (muse eval --adapt)
 #   heads      muse finetune --mode heads on the recoloured squares (QuPath's quick mode)
 #   full       muse finetune --mode full on the recoloured squares (the CLI's default mode)
-# and the share of the gap (clean - shifted) each closes. Finished arms are kept: rerunning resumes.
+#   decoder    muse finetune --mode decoder (backbone frozen), only when MODES (environment) names it
+# and the share of the gap (clean - shifted) each closes. MODES (default "heads full") picks the
+# fine-tuning modes; decoder and full run EPOCHS_FULL epochs. Finished arms are kept: rerunning
+# resumes.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: finetune_lab.sh BUILD_DIR CV_DIR OUT_DIR [STAIN] [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]}" && pwd)
@@ -38,14 +41,16 @@ out=$(cd "$out" && pwd)
 bench_log_header "$out/run.log" \
     "cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
 
-base_pairs="" heads_pairs="" full_pairs=""
+modes=${MODES:-heads full}  # environment: the fine-tuning modes to run (heads, decoder, full)
+# shellcheck disable=SC2034 # read through eval
+base_pairs="" pairs_heads="" pairs_decoder="" pairs_full=""
 k=1
 while [ -f "$cv/fold$k-test.txt" ]; do
     base=$cv/fold$k-pc.muse
     [ -f "$base" ] || base=$cv/fold$k.muse
     head -n "$squares" "$cv/fold$k-test.txt" > "$out/fold$k-annotated.txt"
     tail -n +"$((squares + 1))" "$cv/fold$k-test.txt" > "$out/fold$k-lab.txt"
-    for mode in heads full; do
+    for mode in $modes; do
         if [ ! -f "$out/fold$k-$mode.muse" ]; then
             if [ "$mode" = heads ]; then e=$epochs_heads; else e=$epochs_full; fi
             start=$(date +%s)
@@ -55,8 +60,9 @@ while [ -f "$cv/fold$k-test.txt" ]; do
         fi
     done
     base_pairs="$base_pairs -m $base --split $out/fold$k-lab.txt"
-    heads_pairs="$heads_pairs -m $out/fold$k-heads.muse --split $out/fold$k-lab.txt"
-    full_pairs="$full_pairs -m $out/fold$k-full.muse --split $out/fold$k-lab.txt"
+    for mode in $modes; do
+        eval "pairs_$mode=\"\$pairs_$mode -m $out/fold$k-$mode.muse --split $out/fold$k-lab.txt\""
+    done
     k=$((k + 1))
 done
 [ "$k" -gt 1 ] || { echo "finetune_lab: no fold*-test.txt in $cv: run bench/crossval.sh first" >&2; exit 2; }
@@ -70,13 +76,15 @@ score() {  # NAME PAIRS EXTRA...
 score clean "$base_pairs"
 score shifted "$base_pairs" --stain "$stain"
 score adapt "$base_pairs" --stain "$stain" --adapt
-score heads "$heads_pairs" --stain "$stain"
-score full "$full_pairs" --stain "$stain"
+for mode in $modes; do
+    eval "score $mode \"\$pairs_$mode\" --stain \"\$stain\""
+done
 
 python3 - "$out" <<'PY' | tee "$out/summary.txt"
-import json, sys
+import json, os, sys
 out = sys.argv[1]
-r = {n: json.load(open(f"{out}/{n}.json")) for n in ["clean", "shifted", "adapt", "heads", "full"]}
+arms = ["clean", "shifted", "adapt", "heads", "decoder", "full"]
+r = {n: json.load(open(f"{out}/{n}.json")) for n in arms if os.path.exists(f"{out}/{n}.json")}
 clean, shifted = r["clean"]["mean_f1"] * 100, r["shifted"]["mean_f1"] * 100
 print(f"{'arm':<8} {'Lymph':>7} {'Tumor':>7} {'Stroma':>7} {'mean':>7} {'95% CI':>13} {'gap closed':>10}")
 for n, v in r.items():

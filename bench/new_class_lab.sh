@@ -118,6 +118,7 @@ while os.path.exists(f"{cv}/fold{k}-test.txt"):
     k += 1
 PY
 
+# shellcheck disable=SC2034 # read through eval
 base_pairs="" pairs_old_heads="" pairs_old_full="" pairs_new_heads="" pairs_new_full=""
 k=1
 while [ -f "$cv/fold$k-test.txt" ]; do
