@@ -95,6 +95,9 @@ TEST(TrainingBadInput, ClassesAndOptionsAreChecked) {
     TrainOptions bad = quick(1);
     bad.tile_px = 100;
     EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(1, 401), {}, bad), InvalidArgument);
+    bad = quick(1);
+    bad.distractor_probability = 1.5;
+    EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(1, 401), {}, bad), InvalidArgument);
 }
 
 }  // namespace

@@ -60,6 +60,11 @@ Command add_train_command(CLI::App& app) {
     cmd->add_option("--blur", o->train.blur_probability, "Share of tiles blurred (sigma 0.4-1.5 px)")->capture_default_str();
     cmd->add_option("--jpeg", o->train.jpeg_probability, "Share of tiles JPEG-compressed (quality 40-90)")
         ->capture_default_str();
+    cmd->add_option("--distractors", o->train.distractor_probability,
+                    "Share of tiles given 1-4 pasted things that are not nuclei (brown-black pigment, red blood "
+                    "cells), placed away from the labelled nuclei, to learn as background (0 = off)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     cmd->add_option("--ema", o->train.ema_decay,
                     "Keep a moving average of the weights with this decay (e.g. 0.999; 0 = off) and use it")
         ->capture_default_str();

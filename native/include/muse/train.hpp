@@ -53,6 +53,8 @@ struct TrainOptions {
     double stain_jitter = 0.0;      ///< H and E amounts x [1 - s, 1 + s] in optical density (muse/stain.hpp)
     double blur_probability = 0.0;  ///< share of tiles blurred (Gaussian, sigma 0.4-1.5 px)
     double jpeg_probability = 0.0;  ///< share of tiles JPEG-compressed (quality 40-90)
+    double distractor_probability = 0.0;  ///< share of tiles given 1-4 pasted pigment specks or red blood
+                                          ///< cells away from the labelled nuclei (background to learn)
     double ema_decay = 0.0;         ///< > 0: keep an exponential moving average of the weights and
                                     ///< validate / return it instead of the last step's (e.g. 0.999)
     bool freeze_backbone = false;   ///< keep the encoder's weights and BatchNorm statistics as given in

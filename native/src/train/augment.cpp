@@ -1,5 +1,5 @@
-// Window sampling, resampling, flips, quarter turns, colour and stain jitter, blur and JPEG
-// noise of training tiles.
+// Window sampling, resampling, flips, quarter turns, distractors, colour and stain jitter, blur
+// and JPEG noise of training tiles.
 #include "train/augment.hpp"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "muse/stain.hpp"
+#include "train/distractors.hpp"
 
 namespace muse::train {
 namespace {
@@ -123,11 +124,16 @@ void augment_tile(at::Tensor& rgb, std::vector<LabelledPoint>& nuclei, at::Tenso
         rgb = rotate_tile(rgb, turns, nuclei);
         if (grid) *grid = rotate_tile(*grid, turns, none);
     }
-    // With these three off, no random number is drawn for them: the stream (and so a model
+    // With these four off, no random number is drawn for them: the stream (and so a model
     // trained from a seed) is the one of earlier versions. They write into a copy: `rgb` may
     // still share its pixels with the caller's source image.
-    const bool pixel_noise = o.stain_jitter > 0 || o.blur_probability > 0 || o.jpeg_probability > 0;
+    const bool pixel_noise =
+        o.stain_jitter > 0 || o.blur_probability > 0 || o.jpeg_probability > 0 || o.distractor_probability > 0;
     if (pixel_noise) rgb = rgb.clone(at::MemoryFormat::Contiguous);
+    // Before the colour changes, so that the lab's stain and the scanner tint act on them too.
+    if (o.distractor_probability > 0 && uniform(rng, 0.0, 1.0) < o.distractor_probability) {
+        paste_distractors(rgb, nuclei, o.model_mpp, rng);
+    }
     if (o.stain_jitter > 0) {
         jitter_stains(rgb, o.stain_jitter, rng);
     }

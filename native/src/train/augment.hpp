@@ -23,6 +23,7 @@ struct AugmentOptions {
     double stain_jitter = 0.0;      ///< H and E concentrations scaled by 1 +- this, shifted by +- a fifth of it (OD)
     double blur_probability = 0.0;  ///< chance of a Gaussian blur, sigma 0.4-1.5 px (focus, scanner optics)
     double jpeg_probability = 0.0;  ///< chance of JPEG re-encoding at quality 40-90 (compressed slides)
+    double distractor_probability = 0.0;  ///< chance of pasting 1-4 pigment specks or blood cells away from the nuclei (train/distractors.hpp)
 };
 
 struct TrainingTile {
@@ -30,7 +31,7 @@ struct TrainingTile {
     std::vector<LabelledPoint> nuclei;  ///< tile pixels; only those inside the tile
 };
 
-/// The random flips, quarter turns, colour and stain jitter, blur and JPEG noise of a training tile, in place: `rgb`
+/// The random flips, quarter turns, distractors, colour and stain jitter, blur and JPEG noise of a training tile, in place: `rgb`
 /// ([S, S, 3] uint8), its `nuclei` (tile pixels) and, when given, a per-proposal map `grid`
 /// ([G, G], any dtype) that turns with the tile (the proposal grid is symmetric under them).
 void augment_tile(at::Tensor& rgb, std::vector<LabelledPoint>& nuclei, at::Tensor* grid, const AugmentOptions& options,

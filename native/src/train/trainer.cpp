@@ -60,6 +60,7 @@ nlohmann::json options_json(const TrainOptions& o) {
             {"stain_jitter", o.stain_jitter},
             {"blur_probability", o.blur_probability},
             {"jpeg_probability", o.jpeg_probability},
+            {"distractor_probability", o.distractor_probability},
             {"ema_decay", o.ema_decay},
             {"freeze_backbone", o.freeze_backbone},
             {"seed", o.seed},
@@ -115,6 +116,7 @@ void TrainOptions::validate() const {
     require(stain_jitter >= 0 && stain_jitter < 1, "stain_jitter must be in [0, 1)");
     require(blur_probability >= 0 && blur_probability <= 1, "blur_probability must be in [0, 1]");
     require(jpeg_probability >= 0 && jpeg_probability <= 1, "jpeg_probability must be in [0, 1]");
+    require(distractor_probability >= 0 && distractor_probability <= 1, "distractor_probability must be in [0, 1]");
     require(ema_decay >= 0 && ema_decay < 1, "ema_decay must be in [0, 1)");
     require(val_every >= 1, "val_every must be at least 1");
     require(val_radius_um > 0, "val_radius_um must be > 0");
@@ -170,6 +172,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     augment.stain_jitter = o.stain_jitter;
     augment.blur_probability = o.blur_probability;
     augment.jpeg_probability = o.jpeg_probability;
+    augment.distractor_probability = o.distractor_probability;
     train::LossWeights weights;
     weights.reg = o.reg_weight;
     weights.type = o.type_weight;
