@@ -38,10 +38,16 @@ data=$(bench_brca_m2c finetune_lab) || exit 2
 muse=$build/native/apps/cli/muse
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-bench_log_header "$out/run.log" \
-    "cv $cv, stain $stain, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
-
 modes=${MODES:-heads full}  # environment: the fine-tuning modes to run (heads, decoder, full)
+for mode in $modes; do
+    case $mode in
+        heads | decoder | full) ;;
+        *) echo "finetune_lab: MODES: unknown mode '$mode' (heads, decoder, full; separated by spaces)" >&2; exit 2 ;;
+    esac
+done
+bench_log_header "$out/run.log" \
+    "cv $cv, stain $stain, $squares annotated squares per fold, modes $modes, heads $epochs_heads epochs, decoder and full $epochs_full epochs, finetune options: $*"
+
 # shellcheck disable=SC2034 # read through eval
 base_pairs="" pairs_heads="" pairs_decoder="" pairs_full=""
 k=1
@@ -61,7 +67,7 @@ while [ -f "$cv/fold$k-test.txt" ]; do
     done
     base_pairs="$base_pairs -m $base --split $out/fold$k-lab.txt"
     for mode in $modes; do
-        eval "pairs_$mode=\"\$pairs_$mode -m $out/fold$k-$mode.muse --split $out/fold$k-lab.txt\""
+        eval "pairs_$mode=\"\$pairs_$mode -m \$out/fold\$k-$mode.muse --split \$out/fold\$k-lab.txt\""
     done
     k=$((k + 1))
 done
@@ -80,10 +86,11 @@ for mode in $modes; do
     eval "score $mode \"\$pairs_$mode\" --stain \"\$stain\""
 done
 
-python3 - "$out" <<'PY' | tee "$out/summary.txt"
+# shellcheck disable=SC2086 # one argument per mode
+python3 - "$out" $modes <<'PY' | tee "$out/summary.txt"
 import json, os, sys
 out = sys.argv[1]
-arms = ["clean", "shifted", "adapt", "heads", "decoder", "full"]
+arms = ["clean", "shifted", "adapt"] + [m for m in ["heads", "decoder", "full"] if m in sys.argv[2:]]
 r = {n: json.load(open(f"{out}/{n}.json")) for n in arms if os.path.exists(f"{out}/{n}.json")}
 clean, shifted = r["clean"]["mean_f1"] * 100, r["shifted"]["mean_f1"] * 100
 print(f"{'arm':<8} {'Lymph':>7} {'Tumor':>7} {'Stroma':>7} {'mean':>7} {'95% CI':>13} {'gap closed':>10}")

@@ -137,7 +137,7 @@ while [ -f "$cv/fold$k-test.txt" ]; do
                     $extra "$@" -o "$model" > "$out/fold$k-$version-$mode.log" 2>&1
                 echo "fold $k $version $mode: $(( $(date +%s) - start )) s" >> "$out/run.log"
             fi
-            eval "pairs_${version}_$mode=\"\$pairs_${version}_$mode -m $model --split $out/fold$k-lab.txt\""
+            eval "pairs_${version}_$mode=\"\$pairs_${version}_$mode -m \$model --split \$out/fold\$k-lab.txt\""
         done
     done
     base_pairs="$base_pairs -m $base --split $out/fold$k-lab.txt"

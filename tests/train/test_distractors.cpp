@@ -2,7 +2,9 @@
 // of what they imitate, reproducible for a seed, and part of the augmentation only when asked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include <ATen/ATen.h>
 
@@ -15,6 +17,7 @@ namespace {
 
 constexpr int kSide = 256;
 constexpr double kMpp = 0.5;
+constexpr std::uint64_t kStreamAfterADefaultTile = 6485422884355057565ULL;  // seed 9, AugmentOptions(), see below
 
 at::Tensor pink_tile() {  // eosin-pink stroma, no nuclei in the pixels
     at::Tensor t = at::empty({kSide, kSide, 3}, at::kByte);
@@ -32,10 +35,14 @@ std::vector<LabelledPoint> nuclei_grid() {  // 16 nuclei spread over the tile
     return n;
 }
 
-TEST(Distractors, NeverTouchALabelledNucleusAndKeepTheirClearance) {
+TEST(Distractors, ChangeOnlyPixelsNearThemselvesAndFarFromEveryNucleus) {
+    // Every changed pixel must lie within its distractor's reach (radius plus the soft edge) and
+    // at least 8 um (the clearance) less that edge from every labelled nucleus' point.
     const auto nuclei = nuclei_grid();
-    int pasted = 0, pigment = 0, blood = 0;
-    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const double edge = 4 * 0.25 / kMpp + 2;  // 4 sigma of the widest softening, plus rounding
+    const double clearance = 8.0 / kMpp;
+    int pasted = 0, pigment = 0, blood = 0, changed_pixels = 0;
+    for (std::uint64_t seed = 1; seed <= 60; ++seed) {
         at::Tensor tile = pink_tile();
         const at::Tensor before = tile.clone();
         std::mt19937_64 rng(seed);
@@ -43,21 +50,29 @@ TEST(Distractors, NeverTouchALabelledNucleusAndKeepTheirClearance) {
         for (const auto& d : ds) {
             ++pasted;
             (d.kind == DistractorKind::Pigment ? pigment : blood) += 1;
-            for (const auto& p : nuclei) {
-                EXPECT_GE(std::hypot(p.x - d.x, p.y - d.y), d.radius + 3.0 / kMpp - 1e-9) << "seed " << seed;
-            }
         }
-        // Every pixel within 2 um (4 px) of a nucleus is as it was.
-        for (const auto& p : nuclei) {
-            const at::Tensor around = tile.slice(0, p.y - 4, p.y + 5).slice(1, p.x - 4, p.x + 5);
-            const at::Tensor was = before.slice(0, p.y - 4, p.y + 5).slice(1, p.x - 4, p.x + 5);
-            EXPECT_TRUE(at::equal(around, was)) << "seed " << seed << ": pixels at nucleus (" << p.x << ", " << p.y << ") changed";
+        const at::Tensor changed = (tile != before).any(2);
+        const auto* c = changed.data_ptr<bool>();
+        for (int y = 0; y < kSide; ++y) {
+            for (int x = 0; x < kSide; ++x) {
+                if (!c[y * kSide + x]) continue;
+                ++changed_pixels;
+                const bool near_one = std::any_of(ds.begin(), ds.end(), [&](const PastedDistractor& d) {
+                    return std::hypot(x - d.x, y - d.y) <= d.radius + edge;
+                });
+                ASSERT_TRUE(near_one) << "seed " << seed << ": pixel (" << x << ", " << y << ") changed far from every distractor";
+                for (const auto& p : nuclei) {
+                    ASSERT_GE(std::hypot(x - p.x, y - p.y), clearance - edge)
+                        << "seed " << seed << ": pixel (" << x << ", " << y << ") changed next to nucleus (" << p.x << ", " << p.y << ")";
+                }
+            }
         }
         EXPECT_EQ(ds.empty(), at::equal(tile, before)) << "seed " << seed << ": pixels change exactly when something is pasted";
     }
     EXPECT_GT(pigment, 5);
     EXPECT_GT(blood, 5);
     EXPECT_GE(pasted, 40);
+    EXPECT_GT(changed_pixels, 1000);
 }
 
 TEST(Distractors, LookLikePigmentAndBloodNotLikeNuclei) {
@@ -118,6 +133,12 @@ TEST(Distractors, AreReproducibleAndDrawNothingWhenOff) {
     make_training_tile(img, o, s3);
     make_training_tile(img, on, s4);
     EXPECT_NE(s3(), s4()) << "switched on, the distractors draw from the stream";
+    // Switched off they draw nothing: the stream after a default tile is the one it was before
+    // the option existed (the value libstdc++'s distributions give), so a seed trains the same
+    // model as in earlier versions.
+    std::mt19937_64 s5(9);
+    make_training_tile(test::synthetic_nuclei_image(160, 160, 30, 2), AugmentOptions(), s5);
+    EXPECT_EQ(s5(), kStreamAfterADefaultTile);
 }
 
 }  // namespace

@@ -12,11 +12,10 @@
 
 #include "muse/stain.hpp"
 #include "train/distractors.hpp"
+#include "train/random.hpp"
 
 namespace muse::train {
 namespace {
-
-double uniform(std::mt19937_64& rng, double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
 
 /// Colour jitter on float RGB [S, S, 3] in [0, 255]: brightness, contrast, saturation, and a
 /// small per-channel gain that imitates stain variation.

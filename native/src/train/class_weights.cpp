@@ -1,8 +1,13 @@
+// Class weights from label counts.
 #include "train/class_weights.hpp"
 
 #include <cmath>
 
 namespace muse::train {
+
+void add_class_counts(const std::vector<LabelledPoint>& nuclei, std::vector<double>& counts) {
+    for (const auto& n : nuclei) counts[static_cast<std::size_t>(n.class_index)] += 1;
+}
 
 std::vector<double> class_balance_weights(const std::vector<double>& counts, double power) {
     if (power <= 0 || counts.empty()) return {};

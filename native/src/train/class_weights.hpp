@@ -6,7 +6,12 @@
 #include <cstddef>
 #include <vector>
 
+#include "muse/geometry.hpp"
+
 namespace muse::train {
+
+/// Adds one to `counts[class_index]` for each of `nuclei` (whose classes must be in range).
+void add_class_counts(const std::vector<LabelledPoint>& nuclei, std::vector<double>& counts);
 
 /// (mean count / count of c)^power for each class, normalised to mean 1 over all classes, so a
 /// rare class counts more; a class without labels gets weight 1 (before normalisation). Empty

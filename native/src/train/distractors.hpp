@@ -26,9 +26,11 @@ struct PastedDistractor {
 };
 
 /// Pastes 1-4 distractors of random kinds into `rgb` ([S, S, 3] uint8, contiguous, at `mpp`
-/// um/px; changed in place), each placed where its outline stays at least 3 um from every
-/// labelled nucleus of `nuclei` (tile pixels), so no labelled nucleus is covered or touched.
-/// A distractor with no such place within a few tries is left out. Returns what was pasted.
+/// um/px; changed in place), each placed where its outline stays at least 8 um from every
+/// labelled nucleus' point in `nuclei` (tile pixels; a point marks a nucleus' centre, and the
+/// largest reach 5-7 um), so no labelled nucleus is covered. A distractor with no such place
+/// within a few tries is left out (in dense tissue, most are). Returns what was pasted; an
+/// InvalidArgument for a tile of another shape or type.
 std::vector<PastedDistractor> paste_distractors(at::Tensor& rgb, const std::vector<LabelledPoint>& nuclei, double mpp,
                                                 std::mt19937_64& rng);
 

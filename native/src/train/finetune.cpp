@@ -202,6 +202,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     const int stride = config.detection.proposal_stride_px;
 
     FinetuneResult result{base, {}, 0, 0, 0, 0.0};
+    std::vector<double> class_counts(classes.size(), 0.0);  // what --class-balance weighs by
     std::vector<RegionRef> refs;
     std::vector<detect::TilePlan> plans;
     for (std::size_t s = 0; s < data.size(); ++s) {
@@ -217,6 +218,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                                           std::to_string(classes.size()) + " classes");
                 }
             }
+            train::add_class_counts(d.regions[r].nuclei, class_counts);
             refs.push_back({s, r});
             result.nuclei += static_cast<std::int64_t>(d.regions[r].nuclei.size());
         }
@@ -304,15 +306,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     weights.reg = o.reg_weight;
     weights.type = o.type_weight;
     weights.background = o.background_weight;
-    {
-        std::vector<double> counts(classes.size(), 0.0);
-        for (const auto& d : data) {
-            for (const auto& region : d.regions) {
-                for (const auto& n : region.nuclei) counts[static_cast<std::size_t>(n.class_index)] += 1;
-            }
-        }
-        weights.classes = train::class_balance_weights(counts, o.class_balance);
-    }
+    weights.classes = train::class_balance_weights(class_counts, o.class_balance);
     weights.match_distance = o.match_distance_weight;
     weights.cons_threshold = o.cons_threshold;
     train::LfovOptions lfov;

@@ -90,9 +90,7 @@ EvalReport validate(const ModelConfig& config, const model::NamedTensors& weight
 /// Labelled nuclei of each class over the training images (what --class-balance weighs by).
 std::vector<double> class_counts(const std::vector<LabelledImage>& images, std::size_t classes) {
     std::vector<double> count(classes, 0.0);
-    for (const auto& img : images) {
-        for (const auto& n : img.nuclei) count[static_cast<std::size_t>(n.class_index)] += 1;
-    }
+    for (const auto& img : images) train::add_class_counts(img.nuclei, count);
     return count;
 }
 
