@@ -67,6 +67,16 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_HAS(out, "val mean F1");
     EXPECT_HAS(out, "wrote ");
     EXPECT_TRUE(std::filesystem::exists(work / "ck" / "best.muse"));
+    EXPECT_HAS(out, "continue a stopped run with --resume");
+    EXPECT_FALSE(std::filesystem::exists(work / "ck" / "state.ckpt")) << "the training state is removed once the model is written";
+    // --resume with nothing to resume from, or without the checkpoint folder, says so.
+    EXPECT_EQ(test::run_muse("train --dataset " + data + " --train-split train.txt --val-split val.txt --epochs 2 --batch 2 "
+                       "--tile-px 96 --head-hidden 32 --val-every 1 --resume --checkpoint-dir " + shell_quote((work / "ck").string()) +
+                       " -o " + shell_quote((work / "m2.muse").string()), &out),
+              1);
+    EXPECT_HAS(out, "no training checkpoint at");
+    EXPECT_EQ(test::run_muse("train --dataset " + data + " --resume -o " + shell_quote((work / "m2.muse").string()), &out), 1);
+    EXPECT_HAS(out, "--resume needs the --checkpoint-dir");
     const auto report = nlohmann::json::parse(test::read_file(work / "report.json"));
     EXPECT_EQ(report["history"].size(), 2u);
     EXPECT_TRUE(report["validation"]["classes"].is_array());

@@ -80,6 +80,57 @@ TEST(Training, CancellationStopsAndCheckpointsAreWholeFiles) {
     EXPECT_EQ(files, 2u);
 }
 
+TEST(Training, AResumedRunEndsWithTheSameModelAsAnUninterruptedOne) {
+    // Stopped during epoch 4 of 5, the last state saved after epoch 3 (every 3 epochs; epoch 2
+    // was validated and saved too): the resumed run must give the same weights, moving average,
+    // best epoch and history as the run that was never stopped, augmentation stream and image
+    // order included.
+    const auto train = synthetic_set(5, 500), val = synthetic_set(1, 520);
+    TrainOptions o = quick(5);
+    o.batch = 2;  // 3 steps an epoch
+    o.val_every = 2;
+    o.ema_decay = 0.9;
+    o.stain_jitter = 0.2;
+    o.checkpoint_every = 3;
+    test::TempDir dir;
+    o.checkpoint = dir / "whole.ckpt";
+    const TrainResult whole = train_detector(small_detector(), {}, train, val, o);
+
+    o.checkpoint = dir / "stopped.ckpt";
+    int steps = 0;
+    Progress* stopper = nullptr;
+    Progress progress([&](const ProgressUpdate&) {
+        if (++steps == 3 * 3 + 2) stopper->cancel();  // two steps into epoch 4
+    });
+    stopper = &progress;
+    EXPECT_THROW(train_detector(small_detector(), {}, train, val, o, progress), Cancelled);
+    ASSERT_TRUE(std::filesystem::exists(o.checkpoint)) << "the state after epoch 3 is kept";
+    o.resume = true;
+    const TrainResult resumed = train_detector(small_detector(), {}, train, val, o);
+    EXPECT_EQ(resumed.best_epoch, whole.best_epoch);
+    ASSERT_EQ(resumed.history.size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(resumed.history[i].epoch, whole.history[i].epoch);
+        EXPECT_DOUBLE_EQ(resumed.history[i].loss, whole.history[i].loss) << "epoch " << i + 1;
+        EXPECT_EQ(resumed.history[i].validated, whole.history[i].validated);
+    }
+    const auto a = whole.model.state_dict(), b = resumed.model.state_dict();
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& [name, t] : a) EXPECT_TRUE(at::equal(t, b.at(name))) << name;
+
+    // Another recipe or other images cannot continue it; nor can a missing or foreign file.
+    TrainOptions other = o;
+    other.lr = 1e-3;
+    EXPECT_THROW(train_detector(small_detector(), {}, train, val, other), InvalidArgument);
+    EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(5, 600), val, o), InvalidArgument);
+    other = o;
+    other.checkpoint = dir / "none.ckpt";
+    EXPECT_THROW(train_detector(small_detector(), {}, train, val, other), InvalidArgument);
+    whole.model.save(dir / "model.muse");
+    other.checkpoint = dir / "model.muse";
+    EXPECT_THROW(train_detector(small_detector(), {}, train, val, other), InvalidArgument);
+}
+
 TEST(TrainingBadInput, ClassesAndOptionsAreChecked) {
     auto train = synthetic_set(1, 400);
     ModelConfig no_classes = small_detector();
@@ -97,6 +148,9 @@ TEST(TrainingBadInput, ClassesAndOptionsAreChecked) {
     EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(1, 401), {}, bad), InvalidArgument);
     bad = quick(1);
     bad.distractor_probability = 1.5;
+    EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(1, 401), {}, bad), InvalidArgument);
+    bad = quick(1);
+    bad.resume = true;  // without a checkpoint file
     EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(1, 401), {}, bad), InvalidArgument);
 }
 

@@ -72,13 +72,23 @@ Command add_train_command(CLI::App& app) {
                   "Choose a score threshold per class on the validation images (kept only if it scores better)");
     cmd->add_option("--seed", o->train.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_option("--val-every", o->train.val_every, "Epochs between validations")->capture_default_str();
-    cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Write best.muse and last.muse here as training goes");
+    cmd->add_option("--checkpoint-dir", o->checkpoint_dir,
+                    "Write best.muse and last.muse here as training goes, and the whole training state "
+                    "(state.ckpt) for --resume");
+    cmd->add_option("--checkpoint-every", o->train.checkpoint_every,
+                    "Epochs between saves of the training state (also after each validation and the last epoch)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_flag("--resume", o->train.resume,
+                  "Continue the stopped run whose state is in --checkpoint-dir (same command otherwise); "
+                  "it ends with the model an uninterrupted run would have made");
     cmd->add_option("--report", o->report, "Write the training history and validation scores as JSON");
     cmd->footer(
         "Trains the MUSE encoder-decoder with point detection heads on fully labelled images: random\n"
         "tiles with flips, rotations, colour and scale jitter; proposals matched one-to-one to nuclei;\n"
         "Adam with a cosine schedule. The best validation epoch is kept and its score threshold tuned\n"
-        "on the validation images. Ctrl-C stops cleanly (checkpoints already written stay).\n\n"
+        "on the validation images. Ctrl-C stops cleanly (checkpoints already written stay); with\n"
+        "--checkpoint-dir, rerunning the same command with --resume continues from the last saved epoch.\n\n"
         "Example (the default model's recipe, models/README.md):\n"
         "  muse train --dataset ../shared/data/brca-m2c --epochs 200 --val-every 10 --lr 1e-3 \\\n"
         "       --checkpoint-dir build/train -o muse-default.muse\n"
@@ -115,14 +125,23 @@ Command add_train_command(CLI::App& app) {
                    " tensors" + (base.config().has_heads() ? ", heads included" : ", no heads: they start fresh") +
                    (o->train.freeze_backbone ? "; backbone frozen)" : ")"));
         }
+        if (o->train.resume && o->checkpoint_dir.empty()) {
+            throw InvalidArgument("--resume needs the --checkpoint-dir of the run to continue");
+        }
         if (!o->checkpoint_dir.empty()) {
             std::filesystem::create_directories(o->checkpoint_dir);
             o->train.checkpoint_dir = o->checkpoint_dir;
+            o->train.checkpoint = std::filesystem::path(o->checkpoint_dir) / "state.ckpt";
         }
         const auto train = read_brca_m2c(o->dataset, o->train_split, o->mpp);
         const auto val = o->val_split.empty() ? std::vector<LabelledImage>{} : read_brca_m2c(o->dataset, o->val_split, o->mpp);
         status("training " + config.arch + " on " + std::to_string(train.size()) + " images (validation: " +
                std::to_string(val.size()) + "), " + std::to_string(o->train.epochs) + " epochs");
+        if (!o->train.checkpoint.empty()) {
+            status((o->train.resume ? "resuming from " : "training state saved every " +
+                                                          std::to_string(o->train.checkpoint_every) + " epochs to ") +
+                   o->train.checkpoint.string() + (o->train.resume ? "" : " (continue a stopped run with --resume)"));
+        }
         InterruptibleProgress progress(nullptr);
         double best = -1.0;
         TrainResult r = train_detector(config, init, train, val, o->train, progress.get(), [&](const EpochReport& e) {
@@ -139,6 +158,8 @@ Command add_train_command(CLI::App& app) {
             status(text);
         });
         r.model.save(o->output);
+        // The model is written: the state that could have resumed the run has served.
+        if (!o->train.checkpoint.empty()) std::filesystem::remove(o->train.checkpoint);
         status("wrote " + o->output + ": epoch " + std::to_string(r.best_epoch) + ", score threshold " +
                std::to_string(r.model.config().detection.score_threshold).substr(0, 4));
         if (!val.empty()) std::printf("%s", eval_report_table(r.best_val).c_str());

@@ -65,6 +65,13 @@ struct TrainOptions {
     bool tune_threshold = true;     ///< pick the best score threshold on the validation images
     bool class_thresholds = false;  ///< ... and one per class (muse::choose_score_thresholds)
     std::filesystem::path checkpoint_dir;  ///< when set: best.muse and last.muse, written atomically
+    /// When set: the whole training state (weights, their average, the best validated ones, Adam,
+    /// the random stream, the history) written atomically every `checkpoint_every` epochs, after
+    /// each validation and after the last epoch, so that `resume` continues a stopped run and
+    /// ends with the weights an uninterrupted run would have.
+    std::filesystem::path checkpoint;
+    int checkpoint_every = 10;
+    bool resume = false;            ///< continue from `checkpoint` (same options, images and architecture)
 
     void validate() const;  ///< throws InvalidArgument naming the bad field
 };

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
+#include <sstream>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -17,10 +19,12 @@
 #include "muse/errors.hpp"
 #include "muse/train.hpp"
 #include "muse/version.hpp"
+#include "train/adam_state.hpp"
 #include "train/augment.hpp"
 #include "train/class_weights.hpp"
 #include "train/detection_loss.hpp"
 #include "train/lr_schedule.hpp"
+#include "train/training_checkpoint.hpp"
 
 namespace muse {
 namespace {
@@ -94,6 +98,18 @@ std::vector<double> class_counts(const std::vector<LabelledImage>& images, std::
     return count;
 }
 
+/// What a resumed run must share with the run that wrote the checkpoint.
+nlohmann::json run_identity(const ModelConfig& config, const std::vector<LabelledImage>& train,
+                            const std::vector<LabelledImage>& val, const TrainOptions& o, bool initial_weights) {
+    nlohmann::json classes = nlohmann::json::array(), train_names = nlohmann::json::array(), val_names = nlohmann::json::array();
+    for (const auto& c : config.classes) classes.push_back(c.name);
+    for (const auto& img : train) train_names.push_back(img.name);
+    for (const auto& img : val) val_names.push_back(img.name);
+    return {{"arch", config.arch},         {"img_size", config.img_size},   {"classes", classes},
+            {"options", options_json(o)},  {"train_images", train_names},   {"val_images", val_names},
+            {"initial_weights", initial_weights}};
+}
+
 }  // namespace
 
 void TrainOptions::validate() const {
@@ -118,6 +134,8 @@ void TrainOptions::validate() const {
     require(ema_decay >= 0 && ema_decay < 1, "ema_decay must be in [0, 1)");
     require(val_every >= 1, "val_every must be at least 1");
     require(val_radius_um > 0, "val_radius_um must be > 0");
+    require(checkpoint_every >= 1, "checkpoint_every must be at least 1, got " + std::to_string(checkpoint_every));
+    require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
 }
 
 TrainResult train_detector(const ModelConfig& config_in, const std::map<std::string, at::Tensor>& initial_weights,
@@ -144,13 +162,25 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     if (o.freeze_backbone && initial_weights.empty()) {
         throw InvalidArgument("freezing the backbone needs initial weights (a pretrained or imported backbone)");
     }
+    const nlohmann::json identity = run_identity(config, train, val, o, !initial_weights.empty());
+    std::optional<train::TrainingState> resumed;
+    if (o.resume) {
+        resumed = train::read_training_checkpoint(o.checkpoint, identity);
+        model::load_weights(*network.net, resumed->weights, "the training checkpoint '" + o.checkpoint.string() + "'");
+        std::istringstream stream(resumed->random_stream);
+        stream >> rng;
+    }
     // The backbone's parameters are named "encoder.encoder.*" (the official code's layout).
     auto in_backbone = [](const std::string& name) { return name.rfind("encoder.encoder", 0) == 0; };
     std::vector<at::Tensor> trainable;
+    train::NamedParameters named_trainable;  // Adam's state in checkpoints goes by these names
     for (auto& p : network.net->named_parameters()) {
         const bool train = !(o.freeze_backbone && in_backbone(p.key()));
         p.value().set_requires_grad(train);
-        if (train) trainable.push_back(p.value());
+        if (train) {
+            trainable.push_back(p.value());
+            named_trainable.emplace_back(p.key(), p.value());
+        }
     }
     network.net->train();
     if (o.freeze_backbone) {
@@ -159,6 +189,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
         }
     }
     torch::optim::Adam optimiser(trainable, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+    if (resumed) train::restore_adam_state(optimiser, named_trainable, resumed->adam, "");
 
     train::AugmentOptions augment;
     augment.tile_px = o.tile_px;
@@ -186,7 +217,10 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     // The weights' moving average follows each step; it, not the last step, is validated and kept.
     const model::NamedTensors live = model::weights_of(*network.net);
     model::NamedTensors ema;
-    if (o.ema_decay > 0) ema = model::copy_weights_of(*network.net);
+    if (o.ema_decay > 0) ema = resumed ? clone_all(resumed->average) : model::copy_weights_of(*network.net);
+    if (o.ema_decay > 0 && ema.size() != live.size()) {
+        throw CorruptFile("'" + o.checkpoint.string() + "': the moving average of the weights is incomplete");
+    }
     auto update_ema = [&](std::int64_t done) {
         at::NoGradGuard no_grad;
         // Short warm-up so that the average does not drag the random start along.
@@ -205,9 +239,41 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     TrainResult result{Model::from_weights(config, model::copy_weights_of(*network.net)), 0, {}, {}};
     model::NamedTensors best_weights;
     double best_f1 = -1.0;
+    int start_epoch = 0;
+    if (resumed) {
+        start_epoch = resumed->epoch;
+        best_weights = clone_all(resumed->best);
+        best_f1 = resumed->best_f1;
+        result.best_epoch = resumed->best_epoch;
+        result.history = resumed->history;
+        if (resumed->order.size() != order.size()) {
+            throw CorruptFile("'" + o.checkpoint.string() + "': its image order does not match the " +
+                              std::to_string(order.size()) + " training images");
+        }
+        order = resumed->order;
+        if (!best_weights.empty()) result.best_val = validate(config, best_weights, val, o, progress);
+        resumed.reset();
+    }
+    auto save_state = [&](int epoch) {
+        train::TrainingState s;
+        s.epoch = epoch;
+        s.weights = model::copy_weights_of(*network.net);
+        s.average = ema;
+        s.best = best_weights;
+        s.adam = train::save_adam_state(optimiser, named_trainable, "");
+        std::ostringstream stream;
+        stream << rng;
+        s.random_stream = stream.str();
+        s.best_epoch = result.best_epoch;
+        s.best_f1 = best_f1;
+        s.history = result.history;
+        s.order = order;
+        train::write_training_checkpoint(o.checkpoint, config, s, identity);
+    };
     const auto start = Clock::now();
-    std::int64_t step = 0;
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    const std::int64_t start_step = per_epoch * start_epoch;
+    std::int64_t step = start_step;
+    for (int epoch = start_epoch + 1; epoch <= o.epochs; ++epoch) {
         const auto epoch_start = Clock::now();
         EpochReport report;
         report.epoch = epoch;
@@ -239,7 +305,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
             report.loss_reg += loss.reg.item<double>();
             report.lr = lr;
             const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-            const double eta = elapsed / static_cast<double>(step + 1) * static_cast<double>(total_steps - step - 1);
+            const double eta = elapsed / static_cast<double>(step + 1 - start_step) * static_cast<double>(total_steps - step - 1);
             char msg[160];
             std::snprintf(msg, sizeof msg, "epoch %d/%d, loss %.4f (type %.4f, reg %.3f), lr %.2e, ETA %.0f s", epoch,
                           o.epochs, loss.total.item<double>(), loss.type.item<double>(), loss.reg.item<double>(), lr, eta);
@@ -270,6 +336,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
         }
         report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         result.history.push_back(report);
+        if (!o.checkpoint.empty() && (epoch % o.checkpoint_every == 0 || report.validated || last)) save_state(epoch);
         if (on_epoch) on_epoch(report);
     }
     if (best_weights.empty()) {  // no validation images: the last epoch

@@ -1,0 +1,130 @@
+// Writing and reading the training state file.
+#include "train/training_checkpoint.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "io/json_numbers.hpp"
+#include "model/model_file.hpp"
+#include "muse/errors.hpp"
+
+namespace muse::train {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kStateKey = "muse_training_checkpoint";
+constexpr const char* kAveragePrefix = "average.";
+constexpr const char* kBestPrefix = "best.";
+constexpr const char* kAdamPrefix = "adam.";
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+json epoch_json(const EpochReport& e) {
+    return {{"epoch", e.epoch}, {"loss", e.loss}, {"loss_type", e.loss_type}, {"loss_reg", e.loss_reg},
+            {"lr", e.lr},       {"seconds", e.seconds}, {"validated", e.validated}, {"val_mean_f1", e.val_mean_f1}};
+}
+
+EpochReport epoch_from_json(const json& j, const std::string& where) {
+    auto number = [&](const char* key) {
+        const auto v = io::json_finite(j.at(key));
+        if (!v) throw CorruptFile(where + ": epoch history field '" + key + "' is not a finite number");
+        return *v;
+    };
+    EpochReport e;
+    const auto epoch = io::json_integer(j.at("epoch"), 1, 1000000);
+    if (!epoch) throw CorruptFile(where + ": an epoch number in the history is out of range");
+    e.epoch = static_cast<int>(*epoch);
+    e.loss = number("loss");
+    e.loss_type = number("loss_type");
+    e.loss_reg = number("loss_reg");
+    e.lr = number("lr");
+    e.seconds = number("seconds");
+    e.validated = j.at("validated").get<bool>();
+    e.val_mean_f1 = number("val_mean_f1");
+    return e;
+}
+
+}  // namespace
+
+void write_training_checkpoint(const std::filesystem::path& path, const ModelConfig& config, const TrainingState& state,
+                               const json& identity) {
+    model::NamedTensors all = state.weights;
+    for (const auto& [name, t] : state.average) all[kAveragePrefix + name] = t;
+    for (const auto& [name, t] : state.best) all[kBestPrefix + name] = t;
+    for (const auto& [name, t] : state.adam) all[kAdamPrefix + name] = t;
+    json history = json::array();
+    for (const auto& e : state.history) history.push_back(epoch_json(e));
+    ModelConfig cp = config;
+    cp.provenance_json = json{{kStateKey,
+                               {{"epoch", state.epoch},
+                                {"identity", identity},
+                                {"random_stream", state.random_stream},
+                                {"order", state.order},
+                                {"best_epoch", state.best_epoch},
+                                {"best_f1", state.best_f1},
+                                {"history", history}}}}
+                             .dump();
+    model::write_model_file(path, cp, all);
+}
+
+TrainingState read_training_checkpoint(const std::filesystem::path& path, const json& identity) {
+    const std::string where = "'" + path.string() + "'";
+    if (!std::filesystem::exists(path)) throw InvalidArgument("cannot resume: no training checkpoint at " + where);
+    model::ModelFileContents saved = model::read_model_file(path);
+    json state;
+    try {
+        state = json::parse(saved.config.provenance_json).value(kStateKey, json());
+    } catch (const json::exception&) {
+        throw CorruptFile(where + ": its provenance is not JSON");
+    }
+    if (!state.is_object()) throw InvalidArgument(where + " is not a training checkpoint");
+    if (state.value("identity", json()) != identity) {
+        throw InvalidArgument("cannot resume from " + where + ": it belongs to another training run (" +
+                              state.value("identity", json()).dump() + "; this run: " + identity.dump() + ")");
+    }
+    TrainingState s;
+    try {
+        const auto epoch = io::json_integer(state.at("epoch"), 0, 1000000);
+        const auto best_epoch = io::json_integer(state.at("best_epoch"), 0, 1000000);
+        const auto best_f1 = io::json_finite(state.at("best_f1"));
+        if (!epoch || !best_epoch || !best_f1) throw CorruptFile(where + ": its epoch or best score is out of range");
+        s.epoch = static_cast<int>(*epoch);
+        s.best_epoch = static_cast<int>(*best_epoch);
+        s.best_f1 = *best_f1;
+        s.random_stream = state.at("random_stream").get<std::string>();
+        for (const auto& i : state.at("order")) {
+            const auto index = io::json_integer(i, 0, 100000000);
+            if (!index) throw CorruptFile(where + ": its image order holds an invalid index");
+            s.order.push_back(static_cast<std::size_t>(*index));
+        }
+        for (const auto& e : state.at("history")) s.history.push_back(epoch_from_json(e, where));
+    } catch (const json::exception& e) {
+        throw CorruptFile(where + ": training state is damaged: " + e.what());
+    }
+    if (static_cast<int>(s.history.size()) != s.epoch) throw CorruptFile(where + ": its history does not match its epoch");
+    {
+        std::vector<std::size_t> sorted = s.order;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+            if (sorted[i] != i) throw CorruptFile(where + ": its image order is not a permutation");
+        }
+    }
+    std::mt19937_64 check;
+    std::istringstream in(s.random_stream);
+    if (!(in >> check)) throw CorruptFile(where + ": its random stream state is damaged");
+    for (auto& [name, t] : saved.weights) {
+        if (starts_with(name, kAveragePrefix)) {
+            s.average[name.substr(std::string(kAveragePrefix).size())] = t;
+        } else if (starts_with(name, kBestPrefix)) {
+            s.best[name.substr(std::string(kBestPrefix).size())] = t;
+        } else if (starts_with(name, kAdamPrefix)) {
+            s.adam[name.substr(std::string(kAdamPrefix).size())] = t;
+        } else {
+            s.weights[name] = t;
+        }
+    }
+    return s;
+}
+
+}  // namespace muse::train
