@@ -14,7 +14,8 @@
 # bootstrap interval over images, on the clean images, four simulated labs and a rescan at
 # 0.25 um/px; then once more with a score threshold per class chosen on each fold's inner
 # validation images (`muse thresholds --per-class`). Finished folds are kept (their model
-# files): rerunning resumes.
+# files), and a fold stopped while training keeps its state (foldK-ck/state.ckpt, saved every 10
+# epochs): rerunning resumes, in the middle of a fold too (`muse train --resume`).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: crossval.sh BUILD_DIR OUT_DIR [K] [EPOCHS] -- [train options]}" && pwd)
@@ -25,18 +26,12 @@ epochs=200
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then k=$1; shift; fi
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then epochs=$1; shift; fi
 if [ "${1:-}" = "--" ]; then shift; fi
-data=${MUSE_SHARED_DIR:-$here/../shared}/data/brca-m2c
+. "$here/bench/common.sh"
+data=$(bench_brca_m2c crossval) || exit 2
 muse=$build/native/apps/cli/muse
-if [ ! -d "$data" ]; then
-    echo "crossval: BRCA-M2C not found at $data (set MUSE_SHARED_DIR)" >&2
-    exit 2
-fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-{
-    echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-    echo "# recipe: --epochs $epochs $*"
-} >> "$out/run.log"
+bench_log_header "$out/run.log" "recipe: --epochs $epochs $*"
 
 # Fold lists (absolute paths, so that the dataset folder stays read-only).
 cat "$data/split_train.txt" "$data/split_val.txt" | sed '/^$/d' | sort > "$out/all.txt"
@@ -63,9 +58,18 @@ i=1
 while [ "$i" -le "$k" ]; do
     if [ ! -f "$out/fold$i.muse" ]; then
         start=$(date +%s)
+        if [ -f "$out/fold$i-ck/state.ckpt" ]; then
+            set -- --resume "$@"
+            echo "fold $i resumed from its saved state" >> "$out/run.log"
+        else
+            : > "$out/fold$i.log"
+        fi
         "$muse" train --dataset "$data" --train-split "$out/fold$i-train.txt" --val-split "$out/fold$i-val.txt" \
-            --epochs "$epochs" --val-every "$epochs" "$@" -o "$out/fold$i.muse.part" > "$out/fold$i.log" 2>&1
+            --epochs "$epochs" --val-every "$epochs" --checkpoint-dir "$out/fold$i-ck" "$@" \
+            -o "$out/fold$i.muse.part" >> "$out/fold$i.log" 2>&1
+        [ "${1:-}" != --resume ] || shift
         mv "$out/fold$i.muse.part" "$out/fold$i.muse"
+        rm -rf "$out/fold$i-ck"
         echo "fold $i trained in $(( $(date +%s) - start )) s" >> "$out/run.log"
     fi
     pairs="$pairs -m $out/fold$i.muse --split $out/fold$i-test.txt"
