@@ -77,6 +77,13 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_HAS(out, "no training checkpoint at");
     EXPECT_EQ(test::run_muse("train --dataset " + data + " --resume -o " + shell_quote((work / "m2.muse").string()), &out), 1);
     EXPECT_HAS(out, "--resume needs the --checkpoint-dir");
+    // A stopped run's state is never overwritten by a fresh start.
+    test::write_file(work / "ck" / "state.ckpt", "a stopped run's state");
+    EXPECT_EQ(test::run_muse("train --dataset " + data + " --checkpoint-dir " + shell_quote((work / "ck").string()) + " -o " +
+                                 shell_quote((work / "m2.muse").string()), &out),
+              1);
+    EXPECT_HAS(out, "add --resume to continue it, or delete it");
+    EXPECT_EQ(test::read_file(work / "ck" / "state.ckpt"), "a stopped run's state");
     const auto report = nlohmann::json::parse(test::read_file(work / "report.json"));
     EXPECT_EQ(report["history"].size(), 2u);
     EXPECT_TRUE(report["validation"]["classes"].is_array());

@@ -2,6 +2,9 @@
 // images rises from nothing, the same seed gives the same model, and cancellation stops it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <utility>
+
 #include <ATen/ATen.h>
 
 #include "muse/errors.hpp"
@@ -80,11 +83,45 @@ TEST(Training, CancellationStopsAndCheckpointsAreWholeFiles) {
     EXPECT_EQ(files, 2u);
 }
 
+/// Trains `o` to its end, once straight and once stopped two steps into epoch 4 (the last state
+/// saved after epoch 3) and resumed; both results.
+std::pair<TrainResult, TrainResult> straight_and_resumed(TrainOptions o, const std::vector<LabelledImage>& train,
+                                                         const std::vector<LabelledImage>& val,
+                                                         const std::filesystem::path& checkpoint) {
+    const TrainResult straight = train_detector(small_detector(), {}, train, val, o);  // no checkpoint: no side effects
+    o.checkpoint = checkpoint;
+    int steps = 0;
+    Progress* stopper = nullptr;
+    Progress progress([&](const ProgressUpdate&) {
+        if (++steps == 3 * 3 + 2) stopper->cancel();  // 3 steps an epoch: two steps into epoch 4
+    });
+    stopper = &progress;
+    EXPECT_THROW(train_detector(small_detector(), {}, train, val, o, progress), Cancelled);
+    EXPECT_TRUE(std::filesystem::exists(o.checkpoint)) << "the state after epoch 3 is kept";
+    o.resume = true;
+    return {straight, train_detector(small_detector(), {}, train, val, o)};
+}
+
+void expect_same_run(const TrainResult& a, const TrainResult& b) {
+    EXPECT_EQ(a.best_epoch, b.best_epoch);
+    ASSERT_EQ(a.history.size(), b.history.size());
+    for (std::size_t i = 0; i < a.history.size(); ++i) {
+        EXPECT_EQ(a.history[i].epoch, b.history[i].epoch);
+        EXPECT_DOUBLE_EQ(a.history[i].loss, b.history[i].loss) << "epoch " << i + 1;
+        EXPECT_DOUBLE_EQ(a.history[i].lr, b.history[i].lr) << "epoch " << i + 1;
+        EXPECT_EQ(a.history[i].validated, b.history[i].validated);
+        EXPECT_DOUBLE_EQ(a.history[i].val_mean_f1, b.history[i].val_mean_f1) << "epoch " << i + 1;
+    }
+    const auto wa = a.model.state_dict(), wb = b.model.state_dict();
+    ASSERT_EQ(wa.size(), wb.size());
+    for (const auto& [name, t] : wa) EXPECT_TRUE(at::equal(t, wb.at(name))) << name;
+}
+
 TEST(Training, AResumedRunEndsWithTheSameModelAsAnUninterruptedOne) {
-    // Stopped during epoch 4 of 5, the last state saved after epoch 3 (every 3 epochs; epoch 2
-    // was validated and saved too): the resumed run must give the same weights, moving average,
-    // best epoch and history as the run that was never stopped, augmentation stream and image
-    // order included.
+    // Saved every 3 epochs (and after validations): stopped in epoch 4, resumed from epoch 3.
+    // Without validation images the result is the moving average after epoch 5, so the weights,
+    // BatchNorm statistics, average, Adam, random stream and image order after the resume all
+    // count; with them, the best validated epoch and the history across the resume too.
     const auto train = synthetic_set(5, 500), val = synthetic_set(1, 520);
     TrainOptions o = quick(5);
     o.batch = 2;  // 3 steps an epoch
@@ -93,40 +130,41 @@ TEST(Training, AResumedRunEndsWithTheSameModelAsAnUninterruptedOne) {
     o.stain_jitter = 0.2;
     o.checkpoint_every = 3;
     test::TempDir dir;
-    o.checkpoint = dir / "whole.ckpt";
-    const TrainResult whole = train_detector(small_detector(), {}, train, val, o);
-
-    o.checkpoint = dir / "stopped.ckpt";
-    int steps = 0;
-    Progress* stopper = nullptr;
-    Progress progress([&](const ProgressUpdate&) {
-        if (++steps == 3 * 3 + 2) stopper->cancel();  // two steps into epoch 4
-    });
-    stopper = &progress;
-    EXPECT_THROW(train_detector(small_detector(), {}, train, val, o, progress), Cancelled);
-    ASSERT_TRUE(std::filesystem::exists(o.checkpoint)) << "the state after epoch 3 is kept";
-    o.resume = true;
-    const TrainResult resumed = train_detector(small_detector(), {}, train, val, o);
-    EXPECT_EQ(resumed.best_epoch, whole.best_epoch);
-    ASSERT_EQ(resumed.history.size(), 5u);
-    for (std::size_t i = 0; i < 5; ++i) {
-        EXPECT_EQ(resumed.history[i].epoch, whole.history[i].epoch);
-        EXPECT_DOUBLE_EQ(resumed.history[i].loss, whole.history[i].loss) << "epoch " << i + 1;
-        EXPECT_EQ(resumed.history[i].validated, whole.history[i].validated);
+    {
+        SCOPED_TRACE("no validation: the last epoch's average");
+        const auto [straight, resumed] = straight_and_resumed(o, train, {}, dir / "plain.ckpt");
+        EXPECT_EQ(straight.best_epoch, 5);
+        expect_same_run(straight, resumed);
     }
-    const auto a = whole.model.state_dict(), b = resumed.model.state_dict();
-    ASSERT_EQ(a.size(), b.size());
-    for (const auto& [name, t] : a) EXPECT_TRUE(at::equal(t, b.at(name))) << name;
+    {
+        SCOPED_TRACE("validated every 2 epochs");
+        const auto [straight, resumed] = straight_and_resumed(o, train, val, dir / "validated.ckpt");
+        expect_same_run(straight, resumed);
+    }
 
-    // Another recipe or other images cannot continue it; nor can a missing or foreign file.
+    // Another recipe or other images cannot continue a run; nor can a missing or foreign file.
+    o.checkpoint = dir / "stopped.ckpt";
+    o.checkpoint_every = 1;
+    EXPECT_THROW(train_detector(small_detector(), {}, train, val, o, Progress(), [&](const EpochReport&) { throw Cancelled(); }),
+                 Cancelled);
+    ASSERT_TRUE(std::filesystem::exists(o.checkpoint));
+    o.resume = true;
     TrainOptions other = o;
     other.lr = 1e-3;
-    EXPECT_THROW(train_detector(small_detector(), {}, train, val, other), InvalidArgument);
+    try {
+        train_detector(small_detector(), {}, train, val, other);
+        FAIL() << "another learning rate must not continue the run";
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("options (lr 0.002 -> 0.001)"), std::string::npos) << e.what();
+    }
     EXPECT_THROW(train_detector(small_detector(), {}, synthetic_set(5, 600), val, o), InvalidArgument);
+    ModelConfig wider = small_detector();
+    wider.detection.proposal_stride_px *= 2;
+    EXPECT_THROW(train_detector(wider, {}, train, val, o), InvalidArgument);
     other = o;
     other.checkpoint = dir / "none.ckpt";
     EXPECT_THROW(train_detector(small_detector(), {}, train, val, other), InvalidArgument);
-    whole.model.save(dir / "model.muse");
+    train_detector(small_detector(), {}, train, val, quick(1)).model.save(dir / "model.muse");
     other.checkpoint = dir / "model.muse";
     EXPECT_THROW(train_detector(small_detector(), {}, train, val, other), InvalidArgument);
 }

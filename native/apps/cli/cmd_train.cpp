@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -132,6 +133,13 @@ Command add_train_command(CLI::App& app) {
             std::filesystem::create_directories(o->checkpoint_dir);
             o->train.checkpoint_dir = o->checkpoint_dir;
             o->train.checkpoint = std::filesystem::path(o->checkpoint_dir) / "state.ckpt";
+            std::error_code error;
+            if (!o->train.resume && std::filesystem::exists(o->train.checkpoint, error)) {
+                // Starting afresh would overwrite a stopped run's state at its first save.
+                throw InvalidArgument("'" + o->train.checkpoint.string() +
+                                      "' holds a stopped run's state: add --resume to continue it, or delete it to "
+                                      "start afresh");
+            }
         }
         const auto train = read_brca_m2c(o->dataset, o->train_split, o->mpp);
         const auto val = o->val_split.empty() ? std::vector<LabelledImage>{} : read_brca_m2c(o->dataset, o->val_split, o->mpp);
@@ -159,7 +167,12 @@ Command add_train_command(CLI::App& app) {
         });
         r.model.save(o->output);
         // The model is written: the state that could have resumed the run has served.
-        if (!o->train.checkpoint.empty()) std::filesystem::remove(o->train.checkpoint);
+        if (!o->train.checkpoint.empty()) {
+            std::error_code error;
+            if (!std::filesystem::remove(o->train.checkpoint, error) && error) {
+                status("warning: could not remove " + o->train.checkpoint.string() + ": " + error.message());
+            }
+        }
         status("wrote " + o->output + ": epoch " + std::to_string(r.best_epoch) + ", score threshold " +
                std::to_string(r.model.config().detection.score_threshold).substr(0, 4));
         if (!val.empty()) std::printf("%s", eval_report_table(r.best_val).c_str());

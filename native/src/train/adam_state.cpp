@@ -36,7 +36,7 @@ void restore_adam_state(torch::optim::Adam& adam, const NamedParameters& params,
         const auto sq = saved.find(prefix + name + ".exp_avg_sq");
         const auto step = saved.find(prefix + name + ".step");
         if (avg == saved.end() || sq == saved.end() || step == saved.end()) continue;
-        if (!avg->second.sizes().equals(p.sizes()) || !sq->second.sizes().equals(p.sizes())) {
+        if (!avg->second.sizes().equals(p.sizes()) || !sq->second.sizes().equals(p.sizes()) || step->second.numel() != 1) {
             throw CorruptFile("optimiser state of '" + name + "' has the wrong shape");
         }
         auto s = std::make_unique<torch::optim::AdamParamState>();

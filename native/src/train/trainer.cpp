@@ -13,6 +13,7 @@
 #include <torch/optim/adam.h>
 
 #include "detect/model_evaluation.hpp"
+#include "model/model_config.hpp"
 #include "model/model_file.hpp"
 #include "model/network.hpp"
 #include "model/weights.hpp"
@@ -98,16 +99,36 @@ std::vector<double> class_counts(const std::vector<LabelledImage>& images, std::
     return count;
 }
 
-/// What a resumed run must share with the run that wrote the checkpoint.
+/// What a resumed run must share with the run that wrote the checkpoint to end with the same
+/// model: the model's configuration (architecture, input, classes, detection settings; not its
+/// provenance, which names paths), the options, the images and the thread count (LibTorch's
+/// reductions are summed in another order on another count).
 nlohmann::json run_identity(const ModelConfig& config, const std::vector<LabelledImage>& train,
                             const std::vector<LabelledImage>& val, const TrainOptions& o, bool initial_weights) {
-    nlohmann::json classes = nlohmann::json::array(), train_names = nlohmann::json::array(), val_names = nlohmann::json::array();
-    for (const auto& c : config.classes) classes.push_back(c.name);
+    ModelConfig bare = config;
+    bare.provenance_json = "{}";
+    nlohmann::json train_names = nlohmann::json::array(), val_names = nlohmann::json::array();
     for (const auto& img : train) train_names.push_back(img.name);
     for (const auto& img : val) val_names.push_back(img.name);
-    return {{"arch", config.arch},         {"img_size", config.img_size},   {"classes", classes},
-            {"options", options_json(o)},  {"train_images", train_names},   {"val_images", val_names},
-            {"initial_weights", initial_weights}};
+    return {{"model", nlohmann::json::parse(model::config_to_json(bare))},
+            {"options", options_json(o)},
+            {"train_images", train_names},
+            {"val_images", val_names},
+            {"initial_weights", initial_weights},
+            {"threads", at::get_num_threads()}};
+}
+
+/// Throws CorruptFile naming `file` unless `saved` has exactly the names, shapes and types of
+/// `live` (the moving average and the best weights of a checkpoint).
+void require_same_tensors(const model::NamedTensors& saved, const model::NamedTensors& live, const std::string& what,
+                          const std::filesystem::path& file) {
+    bool same = saved.size() == live.size();
+    for (auto it = live.begin(); same && it != live.end(); ++it) {
+        const auto s = saved.find(it->first);
+        same = s != saved.end() && s->second.sizes().equals(it->second.sizes()) &&
+               s->second.scalar_type() == it->second.scalar_type();
+    }
+    if (!same) throw CorruptFile("'" + file.string() + "': " + what + " do not match the model's weights");
 }
 
 }  // namespace
@@ -166,6 +187,10 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     std::optional<train::TrainingState> resumed;
     if (o.resume) {
         resumed = train::read_training_checkpoint(o.checkpoint, identity);
+        if (resumed->epoch > o.epochs || resumed->best_epoch > resumed->epoch) {
+            throw CorruptFile("'" + o.checkpoint.string() + "': its epoch (" + std::to_string(resumed->epoch) +
+                              ") or best epoch is out of range");
+        }
         model::load_weights(*network.net, resumed->weights, "the training checkpoint '" + o.checkpoint.string() + "'");
         std::istringstream stream(resumed->random_stream);
         stream >> rng;
@@ -218,9 +243,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     const model::NamedTensors live = model::weights_of(*network.net);
     model::NamedTensors ema;
     if (o.ema_decay > 0) ema = resumed ? clone_all(resumed->average) : model::copy_weights_of(*network.net);
-    if (o.ema_decay > 0 && ema.size() != live.size()) {
-        throw CorruptFile("'" + o.checkpoint.string() + "': the moving average of the weights is incomplete");
-    }
+    if (o.ema_decay > 0 && o.resume) require_same_tensors(ema, live, "the moving average's tensors", o.checkpoint);
     auto update_ema = [&](std::int64_t done) {
         at::NoGradGuard no_grad;
         // Short warm-up so that the average does not drag the random start along.
@@ -243,6 +266,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     if (resumed) {
         start_epoch = resumed->epoch;
         best_weights = clone_all(resumed->best);
+        if (!best_weights.empty()) require_same_tensors(best_weights, live, "the best weights", o.checkpoint);
         best_f1 = resumed->best_f1;
         result.best_epoch = resumed->best_epoch;
         result.history = resumed->history;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <system_error>
 
 #include "io/json_numbers.hpp"
 #include "model/model_file.hpp"
@@ -70,7 +71,11 @@ void write_training_checkpoint(const std::filesystem::path& path, const ModelCon
 
 TrainingState read_training_checkpoint(const std::filesystem::path& path, const json& identity) {
     const std::string where = "'" + path.string() + "'";
-    if (!std::filesystem::exists(path)) throw InvalidArgument("cannot resume: no training checkpoint at " + where);
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+        throw InvalidArgument("cannot resume: no training checkpoint at " + where +
+                              " (a finished run removes it, and a run stopped before its first save has none: drop --resume)");
+    }
     model::ModelFileContents saved = model::read_model_file(path);
     json state;
     try {
@@ -79,9 +84,28 @@ TrainingState read_training_checkpoint(const std::filesystem::path& path, const 
         throw CorruptFile(where + ": its provenance is not JSON");
     }
     if (!state.is_object()) throw InvalidArgument(where + " is not a training checkpoint");
-    if (state.value("identity", json()) != identity) {
-        throw InvalidArgument("cannot resume from " + where + ": it belongs to another training run (" +
-                              state.value("identity", json()).dump() + "; this run: " + identity.dump() + ")");
+    const json saved_identity = state.value("identity", json());
+    if (saved_identity != identity) {
+        // Name what differs, not the whole description (it lists every image).
+        std::string differs;
+        for (const auto& [key, value] : identity.items()) {
+            const json was = saved_identity.is_object() ? saved_identity.value(key, json()) : json();
+            if (was == value) continue;
+            if (!differs.empty()) differs += "; ";
+            if (value.is_object() && was.is_object()) {
+                std::string fields;
+                for (const auto& [k, v] : value.items()) {
+                    if (was.value(k, json()) != v) fields += (fields.empty() ? "" : ", ") + k + " " + was.value(k, json()).dump() + " -> " + v.dump();
+                }
+                differs += key + " (" + fields + ")";
+            } else if (value.is_array()) {
+                differs += key + " (" + std::to_string(was.is_array() ? was.size() : 0) + " -> " + std::to_string(value.size()) + ", or other names)";
+            } else {
+                differs += key + " " + was.dump() + " -> " + value.dump();
+            }
+        }
+        throw InvalidArgument("cannot resume from " + where + ": it belongs to another training run: " + differs +
+                              " (the same command and threads continue a run)");
     }
     TrainingState s;
     try {
