@@ -110,6 +110,7 @@ void expect_same_run(const TrainResult& a, const TrainResult& b) {
         EXPECT_DOUBLE_EQ(a.history[i].loss, b.history[i].loss) << "epoch " << i + 1;
         EXPECT_DOUBLE_EQ(a.history[i].lr, b.history[i].lr) << "epoch " << i + 1;
         EXPECT_EQ(a.history[i].validated, b.history[i].validated);
+        EXPECT_EQ(a.history[i].best, b.history[i].best);
         EXPECT_DOUBLE_EQ(a.history[i].val_mean_f1, b.history[i].val_mean_f1) << "epoch " << i + 1;
     }
     const auto wa = a.model.state_dict(), wb = b.model.state_dict();

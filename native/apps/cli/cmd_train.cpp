@@ -151,7 +151,6 @@ Command add_train_command(CLI::App& app) {
                    o->train.checkpoint.string() + (o->train.resume ? "" : " (continue a stopped run with --resume)"));
         }
         InterruptibleProgress progress(nullptr);
-        double best = -1.0;
         TrainResult r = train_detector(config, init, train, val, o->train, progress.get(), [&](const EpochReport& e) {
             char line[256];
             std::snprintf(line, sizeof line, "epoch %3d/%d  loss %.4f (type %.4f, reg %.2f)  lr %.2e  %.1f s", e.epoch,
@@ -159,9 +158,8 @@ Command add_train_command(CLI::App& app) {
             std::string text = line;
             if (e.validated) {
                 std::snprintf(line, sizeof line, "  val mean F1 %.2f %%%s", 100.0 * e.val_mean_f1,
-                              e.val_mean_f1 > best ? "  (best)" : "");
+                              e.best ? "  (best)" : "");
                 text += line;
-                best = std::max(best, e.val_mean_f1);
             }
             status(text);
         });

@@ -83,6 +83,7 @@ struct EpochReport {
     double seconds = 0.0;
     bool validated = false;
     double val_mean_f1 = 0.0;
+    bool best = false;  ///< this validation beat every earlier one, a resumed run's included (its weights are kept)
 };
 
 struct TrainResult {

@@ -346,6 +346,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
             report.validated = true;
             report.val_mean_f1 = r.mean_f1;
             if (r.mean_f1 > best_f1) {
+                report.best = true;
                 best_f1 = r.mean_f1;
                 best_weights = std::move(current);
                 result.best_epoch = epoch;

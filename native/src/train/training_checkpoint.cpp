@@ -23,7 +23,8 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 
 json epoch_json(const EpochReport& e) {
     return {{"epoch", e.epoch}, {"loss", e.loss}, {"loss_type", e.loss_type}, {"loss_reg", e.loss_reg},
-            {"lr", e.lr},       {"seconds", e.seconds}, {"validated", e.validated}, {"val_mean_f1", e.val_mean_f1}};
+            {"lr", e.lr},       {"seconds", e.seconds}, {"validated", e.validated}, {"val_mean_f1", e.val_mean_f1},
+            {"best", e.best}};
 }
 
 EpochReport epoch_from_json(const json& j, const std::string& where) {
@@ -42,6 +43,7 @@ EpochReport epoch_from_json(const json& j, const std::string& where) {
     e.lr = number("lr");
     e.seconds = number("seconds");
     e.validated = j.at("validated").get<bool>();
+    e.best = j.value("best", false);  // absent in the first version's checkpoints
     e.val_mean_f1 = number("val_mean_f1");
     return e;
 }
