@@ -6,7 +6,6 @@
 #include <numeric>
 #include <optional>
 #include <random>
-#include <sstream>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -192,8 +191,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
                               ") or best epoch is out of range");
         }
         model::load_weights(*network.net, resumed->weights, "the training checkpoint '" + o.checkpoint.string() + "'");
-        std::istringstream stream(resumed->random_stream);
-        stream >> rng;
+        rng = resumed->random_stream;
     }
     // The backbone's parameters are named "encoder.encoder.*" (the official code's layout).
     auto in_backbone = [](const std::string& name) { return name.rfind("encoder.encoder", 0) == 0; };
@@ -285,9 +283,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
         s.average = ema;
         s.best = best_weights;
         s.adam = train::save_adam_state(optimiser, named_trainable, "");
-        std::ostringstream stream;
-        stream << rng;
-        s.random_stream = stream.str();
+        s.random_stream = rng;
         s.best_epoch = result.best_epoch;
         s.best_f1 = best_f1;
         s.history = result.history;

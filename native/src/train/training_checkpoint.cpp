@@ -58,11 +58,13 @@ void write_training_checkpoint(const std::filesystem::path& path, const ModelCon
     for (const auto& [name, t] : state.adam) all[kAdamPrefix + name] = t;
     json history = json::array();
     for (const auto& e : state.history) history.push_back(epoch_json(e));
+    std::ostringstream random_stream;
+    random_stream << state.random_stream;
     ModelConfig cp = config;
     cp.provenance_json = json{{kStateKey,
                                {{"epoch", state.epoch},
                                 {"identity", identity},
-                                {"random_stream", state.random_stream},
+                                {"random_stream", random_stream.str()},
                                 {"order", state.order},
                                 {"best_epoch", state.best_epoch},
                                 {"best_f1", state.best_f1},
@@ -118,7 +120,8 @@ TrainingState read_training_checkpoint(const std::filesystem::path& path, const 
         s.epoch = static_cast<int>(*epoch);
         s.best_epoch = static_cast<int>(*best_epoch);
         s.best_f1 = *best_f1;
-        s.random_stream = state.at("random_stream").get<std::string>();
+        std::istringstream random_stream(state.at("random_stream").get<std::string>());
+        if (!(random_stream >> s.random_stream)) throw CorruptFile(where + ": its random stream state is damaged");
         for (const auto& i : state.at("order")) {
             const auto index = io::json_integer(i, 0, 100000000);
             if (!index) throw CorruptFile(where + ": its image order holds an invalid index");
@@ -136,9 +139,6 @@ TrainingState read_training_checkpoint(const std::filesystem::path& path, const 
             if (sorted[i] != i) throw CorruptFile(where + ": its image order is not a permutation");
         }
     }
-    std::mt19937_64 check;
-    std::istringstream in(s.random_stream);
-    if (!(in >> check)) throw CorruptFile(where + ": its random stream state is damaged");
     for (auto& [name, t] : saved.weights) {
         if (starts_with(name, kAveragePrefix)) {
             s.average[name.substr(std::string(kAveragePrefix).size())] = t;

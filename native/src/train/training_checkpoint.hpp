@@ -26,7 +26,7 @@ struct TrainingState {
     model::NamedTensors average;   ///< the moving average of the weights (empty without EMA)
     model::NamedTensors best;      ///< the best validated weights so far (empty before a validation)
     model::NamedTensors adam;      ///< save_adam_state(), names without a prefix
-    std::string random_stream;     ///< the std::mt19937_64 of the augmentation, as text
+    std::mt19937_64 random_stream;  ///< the augmentation's generator (stored as its standard text form)
     std::vector<std::size_t> order;  ///< the training images' order, shuffled in place each epoch
     int best_epoch = 0;
     double best_f1 = -1.0;
