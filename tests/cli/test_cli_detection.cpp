@@ -163,7 +163,8 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_HAS(out, "unknown stain change 'purple'");
 
     // Thresholds chosen on labelled images: the model is rewritten with them, weights unchanged.
-    ASSERT_EQ(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split train.txt --per-class -o " +
+    // (Here on the images as a far lab would show them: --stain studies a simulated lab.)
+    ASSERT_EQ(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split train.txt --per-class --stain far-lab -o " +
                                  shell_quote((work / "t.muse").string()),
                              &out),
               0)
@@ -174,6 +175,13 @@ TEST_F(CliDetection, TrainEvalDetect) {
     for (const auto& [name, t] : base.state_dict()) EXPECT_TRUE(at::equal(t, tuned.state_dict().at(name))) << name;
     const auto provenance = nlohmann::json::parse(tuned.config().provenance_json);
     EXPECT_EQ(provenance["thresholds"]["images"], 5);
+    EXPECT_EQ(provenance["thresholds"]["stain"], "far-lab");
+    EXPECT_EQ(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split train.txt --stain purple -o " +
+                                 shell_quote((work / "t2.muse").string()),
+                             &out),
+              1);
+    EXPECT_HAS(out, "unknown stain change 'purple'");
+    EXPECT_FALSE(std::filesystem::exists(work / "t2.muse"));
     EXPECT_NE(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split val.txt", &out), 0);
     EXPECT_HAS(out, "--output is required");
 

@@ -1,9 +1,12 @@
 // Shared helpers of the `muse` subcommands.
 #include "cli_common.hpp"
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+
+#include "muse/stain.hpp"
 
 namespace muse::cli {
 
@@ -61,6 +64,26 @@ std::string grouped(std::int64_t n) {
         out += digits[i];
     }
     return n < 0 ? "-" + out : out;
+}
+
+std::string stain_choices() {
+    std::string s = "none";
+    for (const auto& n : stain_preset_names()) s += ", " + n;
+    return s;
+}
+
+void simulate_lab(std::vector<LabelledImage>& images, const std::string& stain, double rescale) {
+    const StainChange change = stain_preset(stain);
+    for (auto& img : images) {
+        if (!change.is_identity()) change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, change);
+        if (rescale != 1.0) {
+            const int w0 = img.image.width, h0 = img.image.height;
+            img.image = resample_image(img.image, rescale);
+            const double fx = static_cast<double>(img.image.width) / w0, fy = static_cast<double>(img.image.height) / h0;
+            for (auto& p : img.nuclei) p = {(p.x + 0.5) * fx - 0.5, (p.y + 0.5) * fy - 0.5, p.class_index};
+            img.mpp /= std::sqrt(fx * fy);
+        }
+    }
 }
 
 std::string arch_choices() {

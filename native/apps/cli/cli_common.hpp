@@ -2,9 +2,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "muse/annotations.hpp"
 #include "muse/model.hpp"
 #include "muse/precision.hpp"
 #include "muse/progress.hpp"
@@ -46,6 +48,14 @@ std::string grouped(std::int64_t n);
 
 /// The architecture names of the registry, "a|b|c", for help texts.
 std::string arch_choices();
+
+/// "none, weak-h, ...": the names --stain accepts, for help texts.
+std::string stain_choices();
+
+/// The labelled images as another lab or scanner would show them: recoloured by the stain
+/// preset `stain` ("none": unchanged), then resampled by `rescale` (2: as scanned at half the
+/// pixel size) with their points and pixel size moved along. Used by eval and thresholds.
+void simulate_lab(std::vector<LabelledImage>& images, const std::string& stain, double rescale);
 
 /// Adds --precision auto|fp32|bf16 to `cmd`, parsed into `target`, which starts as `fallback`.
 void add_precision_option(CLI::App& cmd, Precision& target, Precision fallback = Precision::Auto);

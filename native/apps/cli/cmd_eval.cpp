@@ -15,24 +15,6 @@
 #include "muse/stain.hpp"
 
 namespace muse::cli {
-namespace {
-
-/// The labelled images as another lab or scanner would show them.
-void simulate(std::vector<LabelledImage>& images, const std::string& stain, double rescale) {
-    const StainChange change = stain_preset(stain);
-    for (auto& img : images) {
-        if (!change.is_identity()) change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, change);
-        if (rescale != 1.0) {
-            const int w0 = img.image.width, h0 = img.image.height;
-            img.image = resample_image(img.image, rescale);
-            const double fx = static_cast<double>(img.image.width) / w0, fy = static_cast<double>(img.image.height) / h0;
-            for (auto& p : img.nuclei) p = {(p.x + 0.5) * fx - 0.5, (p.y + 0.5) * fy - 0.5, p.class_index};
-            img.mpp /= std::sqrt(fx * fy);
-        }
-    }
-}
-
-}  // namespace
 
 Command add_eval_command(CLI::App& app) {
     struct Options {
@@ -77,12 +59,7 @@ Command add_eval_command(CLI::App& app) {
     cmd->add_option("--bootstrap", o->bootstrap,
                     "Resamples of the images for a 95 % interval of the mean F1 (0 = none)")
         ->capture_default_str();
-    cmd->add_option("--stain", o->stain,
-                    "Score the images recoloured as another lab: none, " + [] {
-                        std::string s;
-                        for (const auto& n : stain_preset_names()) s += (s.empty() ? "" : ", ") + n;
-                        return s;
-                    }())
+    cmd->add_option("--stain", o->stain, "Score the images recoloured as another lab: " + stain_choices())
         ->capture_default_str();
     cmd->add_option("--rescale", o->rescale,
                     "Score the images resampled by this factor (2: as scanned at half the pixel size); the "
@@ -114,7 +91,7 @@ Command add_eval_command(CLI::App& app) {
         for (std::size_t f = 0; f < o->models.size(); ++f) {
             Model model = Model::load(o->models[f]);
             auto images = read_brca_m2c(o->dataset, o->splits[f], o->mpp);
-            simulate(images, o->stain, o->rescale);
+            simulate_lab(images, o->stain, o->rescale);
             if (o->adapt) {  // the images' pixels only, never their labels
                 std::vector<AdaptSlide> slides;
                 for (const auto& img : images) slides.push_back({image_slide(img.image, img.mpp, img.name), 0.0});

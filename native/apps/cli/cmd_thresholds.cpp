@@ -12,12 +12,13 @@
 #include "muse/annotations.hpp"
 #include "muse/eval.hpp"
 #include "muse/files.hpp"
+#include "muse/stain.hpp"
 
 namespace muse::cli {
 
 Command add_thresholds_command(CLI::App& app) {
     struct Options {
-        std::string model, dataset, split = "split_val.txt", output, matching = "greedy";
+        std::string model, dataset, split = "split_val.txt", output, matching = "greedy", stain = "none";
         double mpp = 0.5;
         bool per_class = false;
         EvalOptions eval;
@@ -34,6 +35,9 @@ Command add_thresholds_command(CLI::App& app) {
     cmd->add_option("--matching", o->matching, "greedy or hungarian (as muse eval)")
         ->check(CLI::IsMember({"greedy", "hungarian"}))
         ->capture_default_str();
+    cmd->add_option("--stain", o->stain,
+                    "Choose on the images recoloured as another lab (to study a simulated lab): " + stain_choices())
+        ->capture_default_str();
     cmd->add_flag("--per-class", o->per_class,
                   "Also one threshold per class (kept only if the combination scores better on these images)");
     cmd->add_option("-o,--output", o->output, "Write the model with the chosen thresholds here")->required();
@@ -46,8 +50,10 @@ Command add_thresholds_command(CLI::App& app) {
         "       --per-class -o fold1-pc.muse");
     return {cmd, [o] {
         o->eval.matching = parse_matching(o->matching);
+        stain_preset(o->stain);  // a bad name fails before any work
         const Model model = Model::load(o->model);
-        const auto images = read_brca_m2c(o->dataset, o->split, o->mpp);
+        auto images = read_brca_m2c(o->dataset, o->split, o->mpp);
+        simulate_lab(images, o->stain, 1.0);
         InterruptibleProgress progress(nullptr);
         const ThresholdChoice choice = choose_score_thresholds(model, images, o->per_class, o->eval, progress.get());
         ModelConfig config = model.config();
@@ -57,6 +63,7 @@ Command add_thresholds_command(CLI::App& app) {
         provenance["thresholds"] = {{"by", std::string("muse thresholds")},
                                     {"images", images.size()},
                                     {"split", o->split},
+                                    {"stain", o->stain},
                                     {"per_class_asked", o->per_class},
                                     {"mean_f1_on_these_images", choice.report.mean_f1}};
         config.provenance_json = provenance.dump();

@@ -29,6 +29,18 @@ Network build_network(const ModelConfig& config) {
     return n;
 }
 
+namespace {
+
+/// `name` is `part` itself or something inside it ("part.x"), not a sibling such as "partner".
+bool is_or_inside(const std::string& name, const std::string& part) {
+    return name.compare(0, part.size(), part) == 0 && (name.size() == part.size() || name[part.size()] == '.');
+}
+
+}  // namespace
+
+bool in_backbone(const std::string& name) { return is_or_inside(name, "encoder.encoder"); }
+bool in_heads(const std::string& name) { return is_or_inside(name, "head"); }
+
 at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config) {
     const at::Tensor mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
     const at::Tensor std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});

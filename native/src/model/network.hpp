@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "muse/model.hpp"
 #include "nn/heads.hpp"
@@ -17,6 +18,12 @@ struct Network {
 
 /// A network with freshly initialised parameters (LibTorch's defaults) for `config`.
 Network build_network(const ModelConfig& config);
+
+/// Whether a parameter or module name (as in the state dict) lies in the backbone
+/// ("encoder.encoder", the official code's layout) or in the detection heads ("head"): what the
+/// fine-tuning modes and the backbone's learning rate go by.
+bool in_backbone(const std::string& name);
+bool in_heads(const std::string& name);
 
 /// uint8 RGB tiles [B, H, W, 3] -> the network's float32 input [B, 3, H, W], as the reference
 /// preprocesses (ToTensor: / 255, then Normalize with the config's mean and std).

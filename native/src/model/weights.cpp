@@ -44,6 +44,23 @@ NamedTensors copy_weights_of(const torch::nn::Module& net) {
     return copy;
 }
 
+NamedTensors take_prefixed(NamedTensors& all, const std::string& prefix) {
+    NamedTensors taken;
+    for (auto it = all.begin(); it != all.end();) {
+        if (it->first.compare(0, prefix.size(), prefix) == 0) {
+            taken.emplace(it->first.substr(prefix.size()), std::move(it->second));
+            it = all.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return taken;
+}
+
+void put_prefixed(NamedTensors& all, const NamedTensors& named, const std::string& prefix) {
+    for (const auto& [name, t] : named) all[prefix + name] = t;
+}
+
 std::int64_t count_parameters(const torch::nn::Module& net) {
     std::int64_t n = 0;
     for (const auto& p : net.parameters(true)) n += p.numel();

@@ -26,6 +26,13 @@ NamedTensors weights_of(const torch::nn::Module& net);
 /// A copy of weights_of(net) that later training steps do not change (checkpoints, best epoch).
 NamedTensors copy_weights_of(const torch::nn::Module& net);
 
+/// Moves the entries of `all` whose names start with `prefix` into the result, named without
+/// it: how a checkpoint file's extra tensor sets (optimiser state, averages) come apart again.
+NamedTensors take_prefixed(NamedTensors& all, const std::string& prefix);
+
+/// Adds `named` to `all` under `prefix + name`: the inverse of take_prefixed.
+void put_prefixed(NamedTensors& all, const NamedTensors& named, const std::string& prefix);
+
 /// Number of trainable parameter values (BatchNorm statistics excluded).
 std::int64_t count_parameters(const torch::nn::Module& net);
 

@@ -13,28 +13,27 @@ std::string key_of(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGe
 
 }  // namespace
 
-std::map<std::string, at::Tensor> save_adam_state(const torch::optim::Adam& adam, const NamedParameters& params,
-                                                  const std::string& prefix) {
+std::map<std::string, at::Tensor> save_adam_state(const torch::optim::Adam& adam, const NamedParameters& params) {
     std::map<std::string, at::Tensor> out;
     const auto& state = adam.state();
     for (const auto& [name, p] : params) {
         const auto it = state.find(key_of(p));
         if (it == state.end()) continue;
         const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
-        out[prefix + name + ".exp_avg"] = s.exp_avg().detach().clone();
-        out[prefix + name + ".exp_avg_sq"] = s.exp_avg_sq().detach().clone();
-        out[prefix + name + ".step"] = at::tensor(std::vector<std::int64_t>{s.step()}, at::kLong);
+        out[name + ".exp_avg"] = s.exp_avg().detach().clone();
+        out[name + ".exp_avg_sq"] = s.exp_avg_sq().detach().clone();
+        out[name + ".step"] = at::tensor(std::vector<std::int64_t>{s.step()}, at::kLong);
     }
     return out;
 }
 
 void restore_adam_state(torch::optim::Adam& adam, const NamedParameters& params,
-                        const std::map<std::string, at::Tensor>& saved, const std::string& prefix) {
+                        const std::map<std::string, at::Tensor>& saved) {
     auto& state = adam.state();
     for (const auto& [name, p] : params) {
-        const auto avg = saved.find(prefix + name + ".exp_avg");
-        const auto sq = saved.find(prefix + name + ".exp_avg_sq");
-        const auto step = saved.find(prefix + name + ".step");
+        const auto avg = saved.find(name + ".exp_avg");
+        const auto sq = saved.find(name + ".exp_avg_sq");
+        const auto step = saved.find(name + ".step");
         if (avg == saved.end() || sq == saved.end() || step == saved.end()) continue;
         if (!avg->second.sizes().equals(p.sizes()) || !sq->second.sizes().equals(p.sizes()) || step->second.numel() != 1) {
             throw CorruptFile("optimiser state of '" + name + "' has the wrong shape");

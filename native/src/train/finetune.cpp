@@ -41,7 +41,6 @@ constexpr const char* kCheckpointKey = "finetune_checkpoint";
 /// Fewer tissue tiles than this give statistics too noisy to adapt to: the step is skipped.
 constexpr int kMinAdaptTiles = 8;
 
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 /// FinetuneOptions::adapt_weight: `base` with its BatchNorm statistics moved towards the
 /// slides' tissue, or nothing when off, impossible (no BatchNorm) or too few tiles. The tiles
@@ -250,8 +249,8 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     for (auto& p : network.net->named_parameters()) {
         const std::string& name = p.key();
         const bool train = o.mode == FinetuneMode::Full ||
-                           (o.mode == FinetuneMode::Decoder && !starts_with(name, "encoder.encoder.")) ||
-                           (o.mode == FinetuneMode::Heads && starts_with(name, "head."));
+                           (o.mode == FinetuneMode::Decoder && !model::in_backbone(name)) ||
+                           (o.mode == FinetuneMode::Heads && model::in_heads(name));
         p.value().set_requires_grad(train);
         if (train) {
             trainable.emplace_back(name, p.value());
@@ -265,8 +264,8 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     // recall (docs/finetune.md). Their scale and shift still train.
     network.net->train();
     for (auto& m : network.net->named_modules()) {
-        if ((o.mode == FinetuneMode::Decoder && starts_with(m.key(), "encoder.encoder")) ||
-            (o.mode == FinetuneMode::Heads && !starts_with(m.key(), "head") && !m.key().empty()) ||
+        if ((o.mode == FinetuneMode::Decoder && model::in_backbone(m.key())) ||
+            (o.mode == FinetuneMode::Heads && !model::in_heads(m.key()) && !m.key().empty()) ||
             m.value()->as<torch::nn::BatchNorm2d>() != nullptr) {
             m.value()->eval();
         }
@@ -285,10 +284,9 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             throw InvalidArgument("cannot resume from '" + o.checkpoint.string() +
                                   "': it was made with other options (" + state.at("options").dump() + ")");
         }
-        model::NamedTensors weights, adam;
-        for (auto& [name, t] : saved.weights) (starts_with(name, kAdamPrefix) ? adam : weights)[name] = t;
-        model::load_weights(*network.net, weights, "the checkpoint");
-        train::restore_adam_state(optimiser, trainable, adam, kAdamPrefix);
+        const model::NamedTensors adam = model::take_prefixed(saved.weights, kAdamPrefix);
+        model::load_weights(*network.net, saved.weights, "the checkpoint");
+        train::restore_adam_state(optimiser, trainable, adam);
         // The checkpoint's checksums prove it was written whole, not by whom: its state is read
         // with checked numbers, and a wrong field is an error naming the file.
         try {
@@ -414,7 +412,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         result.history.push_back(report);
         if (!o.checkpoint.empty()) {
             model::NamedTensors all = model::copy_weights_of(*network.net);
-            for (auto& [name, t] : train::save_adam_state(optimiser, trainable, kAdamPrefix)) all[name] = t;
+            model::put_prefixed(all, train::save_adam_state(optimiser, trainable), kAdamPrefix);
             json history = json::array();
             for (const auto& e : result.history) history.push_back(epoch_json(e));
             ModelConfig cp = config;

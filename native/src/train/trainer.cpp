@@ -193,12 +193,10 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
         model::load_weights(*network.net, resumed->weights, "the training checkpoint '" + o.checkpoint.string() + "'");
         rng = resumed->random_stream;
     }
-    // The backbone's parameters are named "encoder.encoder.*" (the official code's layout).
-    auto in_backbone = [](const std::string& name) { return name.rfind("encoder.encoder", 0) == 0; };
     std::vector<at::Tensor> trainable;
     train::NamedParameters named_trainable;  // Adam's state in checkpoints goes by these names
     for (auto& p : network.net->named_parameters()) {
-        const bool train = !(o.freeze_backbone && in_backbone(p.key()));
+        const bool train = !(o.freeze_backbone && model::in_backbone(p.key()));
         p.value().set_requires_grad(train);
         if (train) {
             trainable.push_back(p.value());
@@ -208,11 +206,11 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
     network.net->train();
     if (o.freeze_backbone) {
         for (auto& m : network.net->named_modules()) {
-            if (in_backbone(m.key())) m.value()->eval();  // its BatchNorm statistics stay the pretrained ones
+            if (model::in_backbone(m.key())) m.value()->eval();  // its BatchNorm statistics stay the pretrained ones
         }
     }
     torch::optim::Adam optimiser(trainable, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
-    if (resumed) train::restore_adam_state(optimiser, named_trainable, resumed->adam, "");
+    if (resumed) train::restore_adam_state(optimiser, named_trainable, resumed->adam);
 
     train::AugmentOptions augment;
     augment.tile_px = o.tile_px;
@@ -282,7 +280,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
         s.weights = model::copy_weights_of(*network.net);
         s.average = ema;
         s.best = best_weights;
-        s.adam = train::save_adam_state(optimiser, named_trainable, "");
+        s.adam = train::save_adam_state(optimiser, named_trainable);
         s.random_stream = rng;
         s.best_epoch = result.best_epoch;
         s.best_f1 = best_f1;

@@ -19,8 +19,6 @@ constexpr const char* kAveragePrefix = "average.";
 constexpr const char* kBestPrefix = "best.";
 constexpr const char* kAdamPrefix = "adam.";
 
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
-
 json epoch_json(const EpochReport& e) {
     return {{"epoch", e.epoch}, {"loss", e.loss}, {"loss_type", e.loss_type}, {"loss_reg", e.loss_reg},
             {"lr", e.lr},       {"seconds", e.seconds}, {"validated", e.validated}, {"val_mean_f1", e.val_mean_f1},
@@ -53,9 +51,9 @@ EpochReport epoch_from_json(const json& j, const std::string& where) {
 void write_training_checkpoint(const std::filesystem::path& path, const ModelConfig& config, const TrainingState& state,
                                const json& identity) {
     model::NamedTensors all = state.weights;
-    for (const auto& [name, t] : state.average) all[kAveragePrefix + name] = t;
-    for (const auto& [name, t] : state.best) all[kBestPrefix + name] = t;
-    for (const auto& [name, t] : state.adam) all[kAdamPrefix + name] = t;
+    model::put_prefixed(all, state.average, kAveragePrefix);
+    model::put_prefixed(all, state.best, kBestPrefix);
+    model::put_prefixed(all, state.adam, kAdamPrefix);
     json history = json::array();
     for (const auto& e : state.history) history.push_back(epoch_json(e));
     std::ostringstream random_stream;
@@ -139,17 +137,10 @@ TrainingState read_training_checkpoint(const std::filesystem::path& path, const 
             if (sorted[i] != i) throw CorruptFile(where + ": its image order is not a permutation");
         }
     }
-    for (auto& [name, t] : saved.weights) {
-        if (starts_with(name, kAveragePrefix)) {
-            s.average[name.substr(std::string(kAveragePrefix).size())] = t;
-        } else if (starts_with(name, kBestPrefix)) {
-            s.best[name.substr(std::string(kBestPrefix).size())] = t;
-        } else if (starts_with(name, kAdamPrefix)) {
-            s.adam[name.substr(std::string(kAdamPrefix).size())] = t;
-        } else {
-            s.weights[name] = t;
-        }
-    }
+    s.average = model::take_prefixed(saved.weights, kAveragePrefix);
+    s.best = model::take_prefixed(saved.weights, kBestPrefix);
+    s.adam = model::take_prefixed(saved.weights, kAdamPrefix);
+    s.weights = std::move(saved.weights);
     return s;
 }
 
