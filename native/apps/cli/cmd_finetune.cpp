@@ -23,8 +23,9 @@ namespace {
 void add_simulated_annotations(FinetuneData& data, const std::string& dataset, const std::string& split, double mpp,
                                double fraction, std::uint64_t seed, const std::string& stain) {
     std::mt19937_64 rng(seed);
-    const StainChange change = stain == "none" ? StainChange{} : stain_preset(stain);
-    for (auto& img : read_brca_m2c(dataset, split, mpp)) {
+    auto images = read_brca_m2c(dataset, split, mpp);
+    simulate_lab(images, stain, 1.0);
+    for (auto& img : images) {
         const std::filesystem::path file = std::filesystem::path(dataset) / "images" / (img.name + ".png");
         const int w = img.image.width, h = img.image.height;
         const int side = std::max(16, static_cast<int>(fraction * std::min(w, h)));
@@ -40,10 +41,9 @@ void add_simulated_annotations(FinetuneData& data, const std::string& dataset, c
         AnnotationSet set;
         set.classes = data.classes;
         set.regions.push_back(std::move(r));
-        if (change.is_identity()) {
+        if (stain == "none") {
             data.add(open_slide(file), img.mpp, std::move(set));
-        } else {
-            change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, change);
+        } else {  // recoloured by simulate_lab
             data.add(image_slide(std::move(img.image), img.mpp, file.string() + " (" + stain + ")"), img.mpp, std::move(set));
         }
     }

@@ -41,7 +41,6 @@ constexpr const char* kCheckpointKey = "finetune_checkpoint";
 /// Fewer tissue tiles than this give statistics too noisy to adapt to: the step is skipped.
 constexpr int kMinAdaptTiles = 8;
 
-
 /// FinetuneOptions::adapt_weight: `base` with its BatchNorm statistics moved towards the
 /// slides' tissue, or nothing when off, impossible (no BatchNorm) or too few tiles. The tiles
 /// are spread evenly, not drawn, so a resumed run adapts to the same statistics.
