@@ -4,11 +4,13 @@
 # The labels are the default model's own detections inside ten 256 px squares (their values
 # do not matter for the timing; their number and the image sizes do).
 #
-#   bench/finetune_heads_time.sh [BUILD_DIR] [EPOCHS]
+#   bench/finetune_heads_time.sh [BUILD_DIR] [EPOCHS] [-- finetune options]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$here/build}" && pwd)
 epochs=${2:-30}
+shift $(( $# < 2 ? $# : 2 ))
+if [ "${1:-}" = "--" ]; then shift; fi
 muse=$build/native/apps/cli/muse
 slide=$here/samples/CMU-1-Small-Region.svs
 out=$build/finetune-heads-time
@@ -37,6 +39,6 @@ print(f"{len(squares)} regions, {len(points)} nuclei")
 PY
 start=$(date +%s.%N)
 "$muse" finetune --slide "$slide" --annotations "$out/annotations.geojson" --mode heads --epochs "$epochs" \
-    --sample-px 1024 -o "$out/heads.muse" --report "$out/report.json" 2>&1 | grep -v '^\[' | tail -n 5
+    --sample-px 1024 "$@" -o "$out/heads.muse" --report "$out/report.json" 2>&1 | grep -v '^\[' | tail -n 8
 end=$(date +%s.%N)
-python3 -c "print(f'muse finetune --mode heads, $epochs epochs: {$end - $start:.1f} s in all')"
+python3 -c "print(f'muse finetune --mode heads, $epochs epochs $*: {$end - $start:.1f} s in all')"

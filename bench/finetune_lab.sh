@@ -98,6 +98,6 @@ for n, v in r.items():
     f = [c["f1"] * 100 for c in v["classes"]]
     m = v["mean_f1"] * 100
     ci = f"{v['bootstrap']['low'] * 100:.2f}-{v['bootstrap']['high'] * 100:.2f}" if "bootstrap" in v else ""
-    closed = "" if n in ("clean", "shifted") else f"{100 * (m - shifted) / (clean - shifted):.0f} %"
+    closed = "" if n in ("clean", "shifted") or clean == shifted else f"{100 * (m - shifted) / (clean - shifted):.0f} %"
     print(f"{n:<8} {f[0]:7.2f} {f[1]:7.2f} {f[2]:7.2f} {m:7.2f} {ci:>13} {closed:>10}")
 PY

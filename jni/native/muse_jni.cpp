@@ -175,6 +175,7 @@ FinetuneOptions finetune_options(JNIEnv* env, jobject options) {
     o.cons_threshold = jni::double_field(env, options, "consThreshold");
     o.adapt_weight = jni::double_field(env, options, "adaptWeight");
     o.epochs = jni::int_field(env, options, "epochs");
+    o.stain_fit_epochs = jni::int_field(env, options, "stainFitEpochs");
     o.batch = jni::int_field(env, options, "batch");
     o.sample_px = jni::int_field(env, options, "samplePx");
     o.lfov = jni::bool_field(env, options, "lfov");
@@ -411,6 +412,8 @@ JNIEXPORT void JNICALL Java_io_github_musequpath_engine_NativeBridge_finetune(JN
         jni::set_int_field(env, out, "resumedAfterEpoch", static_cast<int>(r.resumed_after_epoch));
         jni::set_double_field(env, out, "cacheSeconds", r.cache_seconds);
         jni::set_long_field(env, out, "adaptedTiles", r.adapted_tiles);
+        jni::set_double_field(env, out, "adaptWeight", r.adapted_tiles > 0 ? r.adapt_weight : 0.0);
+        jni::set_int_field(env, out, "adaptWeightsTried", static_cast<int>(r.adapt_losses.size()));
         jni::set_object_field(env, out, "newClasses", "[Ljava/lang/String;", jni::string_array(env, data.new_classes()));
     });
 }

@@ -277,11 +277,15 @@ TEST_F(CliDetection, FinetuneSimulatesAnotherLabsStain) {
     EXPECT_HAS(out, "the BatchNorm statistics were not adapted first");
     ASSERT_EQ(test::run_muse("info " + shell_quote((work / "lab.muse").string()), &out), 0) << out;
     EXPECT_HAS(out, "far-lab");
-    EXPECT_HAS(out, "\"adapt_weight\":0.5");
+    EXPECT_HAS(out, "\"adapt_weight\":-1.0");  // the options: chosen on the annotations (auto)
     EXPECT_NE(test::run_muse("finetune -m " + model + " --dataset " + data + " --adapt-weight 1.5 -o " +
                              shell_quote((work / "x.muse").string()), &out),
               0);  // CLI11's range check: its own exit code
-    EXPECT_HAS(out, "--adapt-weight: Value 1.5 not in range");
+    EXPECT_HAS(out, "--adapt-weight: Value 1.5 is neither 'auto' nor a share in 0..1");
+    EXPECT_NE(test::run_muse("finetune -m " + model + " --dataset " + data + " --adapt-weight sometimes -o " +
+                             shell_quote((work / "x.muse").string()), &out),
+              0);
+    EXPECT_HAS(out, "--adapt-weight: Value sometimes is neither 'auto' nor a share in 0..1");
     EXPECT_EQ(test::run_muse("finetune -m " + model + " --dataset " + data + " --stain purple -o " +
                              shell_quote((work / "x.muse").string()), &out),
               1);

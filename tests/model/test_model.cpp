@@ -2,12 +2,15 @@
 // counts of the released architectures, batch and thread independence, determinism.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include <ATen/ATen.h>
 
+#include "model/network.hpp"
 #include "muse/model.hpp"
 #include "muse/runtime.hpp"
+#include "muse/stain.hpp"
 
 namespace muse {
 namespace {
@@ -105,6 +108,28 @@ TEST(Model, PointFeaturesAtTileCornersEqualTheDenseMapCorners) {
     at::Tensor centre = (dense[0].select(1, 7).select(1, 7) + dense[0].select(1, 7).select(1, 8) +
                          dense[0].select(1, 8).select(1, 7) + dense[0].select(1, 8).select(1, 8)) / 4;
     EXPECT_TRUE(at::allclose(f[3], centre, 1e-5, 1e-5));
+}
+
+// The stain correction acts on optical density: the identity changes nothing (bytes from 1 up;
+// 0 reads as 1, as in change_stains), and an offset of ln(gain) undoes a scanner's tint.
+TEST(Model, StainCorrectionWorksOnOpticalDensity) {
+    ModelConfig c;
+    c.arch = "r50_w16";
+    const at::Tensor rgb = at::randint(1, 256, {1, 32, 32, 3}, at::kByte);
+    const at::Tensor plain = model::normalise_rgb(rgb, c);
+    c.od_transform = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+    EXPECT_TRUE(at::allclose(model::normalise_rgb(rgb, c), plain, 1e-4, 1e-5));
+
+    StainChange tint;
+    tint.rgb_gain = {1.0, 0.9, 0.75};
+    at::Tensor tinted = rgb.clone();
+    change_stains(tinted.data_ptr<std::uint8_t>(), static_cast<std::size_t>(tinted.numel() / 3), tint);
+    c.od_transform = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, std::log(0.9f), std::log(0.75f)};
+    const at::Tensor undone = model::normalise_rgb(tinted, c);
+    c.od_transform.clear();
+    // Within the rounding of the tinted bytes (half a byte over the gain, in standardised units).
+    EXPECT_LT((undone - plain).abs().max().item<float>(), 0.7f / 255.0f / 0.75f / 0.224f);
+    EXPECT_GT((model::normalise_rgb(tinted, c) - plain).abs().max().item<float>(), 0.1f) << "the tint must matter";
 }
 
 TEST(Runtime, ThreadCountDefaultsToTheCoresAndCanBeSet) {

@@ -3,8 +3,11 @@
 
 #include <ATen/ATen.h>
 
+#include <nlohmann/json.hpp>
+
 #include "io/file_reader.hpp"
 #include "io/safetensors.hpp"
+#include "model/model_config.hpp"
 #include "muse/errors.hpp"
 #include "muse/model.hpp"
 #include "support/checkpoint_writer.hpp"
@@ -133,6 +136,29 @@ TEST_F(ModelFileBadInput, SafetensorsWithoutMuseConfigIsNotAModel) {
     EXPECT_NE(load_error<UnsupportedFormat>(dir / "plain.safetensors").find("not a muse model"), std::string::npos);
 }
 
+// A lab's stain correction (fitted by fine-tuning) is part of the model: it survives the file,
+// changes what the network sees, and marks the file version 2 so that a muse that would ignore
+// it refuses the file; a model without one stays version 1.
+TEST(ModelFile, StainCorrectionTravelsWithTheModelAndOnlyItRaisesTheVersion) {
+    TempDir dir;
+    ModelConfig c = config_with_classes();
+    c.arch = "r50_w16";
+    c.img_size = 256;
+    EXPECT_EQ(nlohmann::json::parse(model::config_to_json(c))["format_version"], 1);
+    Model plain = Model::create_untrained(c, 5);
+    c.od_transform = {1.2f, 0.1f, 0.0f, 0.0f, 0.9f, 0.0f, 0.0f, 0.0f, 1.0f, 0.05f, 0.0f, -0.02f};
+    EXPECT_EQ(nlohmann::json::parse(model::config_to_json(c))["format_version"], 2);
+    Model corrected = Model::from_weights(c, plain.state_dict());
+    corrected.save(dir / "c.muse");
+    const Model back = Model::load(dir / "c.muse");
+    EXPECT_EQ(back.config().od_transform, c.od_transform);
+    at::Tensor tile = at::randint(1, 256, {1, 64, 64, 3}, at::kByte);
+    EXPECT_TRUE(at::equal(back.forward(tile).dense_map, corrected.forward(tile).dense_map));
+    EXPECT_FALSE(at::allclose(back.forward(tile).dense_map, plain.forward(tile).dense_map)) << "the correction must act";
+    c.od_transform.pop_back();
+    EXPECT_THROW(c.validate(), InvalidArgument);
+}
+
 TEST_F(ModelFileBadInput, ConfigProblemsAreNamed) {
     const float v[2] = {1, 2};
     const std::pair<std::string, std::string> cases[] = {
@@ -147,6 +173,12 @@ TEST_F(ModelFileBadInput, ConfigProblemsAreNamed) {
          R"("detection":{"proposal_stride_px":8,"head_hidden":64,"score_threshold":0.5,"merge_radius_um":3,)"
          R"("class_score_thresholds":[0.4,0.5]}})",
          "class_score_thresholds has 2 values for 1 classes"},
+        {R"({"format":"muse-model","format_version":2,"arch":"r50_w16","img_size":256,"mpp":0.5,)"
+         R"("normalization":{"mean":[0,0,0],"std":[1,1,1],"od_transform":[1,0,0,0,1,0,0,0,1,0,0]},"classes":[]})",
+         "\"od_transform\" must be an array of 12 numbers"},
+        {R"({"format":"muse-model","format_version":2,"arch":"r50_w16","img_size":256,"mpp":0.5,)"
+         R"("normalization":{"mean":[0,0,0],"std":[1,1,1],"od_transform":[1,0,0,0,1,0,0,0,1,0,0,"x"]},"classes":[]})",
+         "\"od_transform\" must be a finite number"},
     };
     for (const auto& [json, expected] : cases) {
         io::write_safetensors((dir / "c.muse").string(), {{"w", "F32", {2}, v, sizeof v}}, {{"muse.config", json}});

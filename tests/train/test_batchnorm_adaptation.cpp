@@ -58,6 +58,33 @@ TEST(BatchNormAdaptation, OnlyTheStatisticsChangeAndTheyBlendByTheWeight) {
     EXPECT_EQ(provenance["batchnorm_adaptation"]["slides"], 3);
 }
 
+// One pass over the tiles gives every weight: blending the weight-1 statistics with the
+// model's own is what adapt_batchnorm itself does at that weight.
+TEST(BatchNormAdaptation, BlendingTheLabsStatisticsEqualsAdaptingAtThatWeight) {
+    const Model base = test::synthetic_detector();
+    AdaptOptions o;
+    o.tiles = 8;
+    o.tile_px = 128;
+    const AdaptResult lab = adapt_batchnorm(base, shifted_slides(), o);
+    o.weight = 0.5;
+    const AdaptResult half = adapt_batchnorm(base, shifted_slides(), o);
+    const Model blended = blend_batchnorm_statistics(base, lab, 0.5);
+    const auto expected = half.model.state_dict(), got = blended.state_dict(), own = base.state_dict();
+    int statistics = 0;
+    for (const auto& [name, t] : expected) {
+        EXPECT_TRUE(at::allclose(got.at(name), t, 1e-5, 1e-6)) << name;
+        if (is_statistic(name) && name.find("num_batches_tracked") == std::string::npos) ++statistics;
+    }
+    EXPECT_GT(statistics, 20);
+    EXPECT_EQ(nlohmann::json::parse(blended.config().provenance_json)["batchnorm_adaptation"]["weight"], 0.5);
+    const auto none = blend_batchnorm_statistics(base, lab, 0.0).state_dict();
+    for (const auto& [name, t] : own) EXPECT_TRUE(at::equal(none.at(name), t)) << name << ": weight 0 is the model itself";
+    const auto all = blend_batchnorm_statistics(base, lab, 1.0).state_dict(), lab_weights = lab.model.state_dict();
+    for (const auto& [name, t] : lab_weights) EXPECT_TRUE(at::allclose(all.at(name), t)) << name;
+    EXPECT_THROW(blend_batchnorm_statistics(base, lab, 1.5), InvalidArgument);
+    EXPECT_THROW(blend_batchnorm_statistics(base, half, 0.5), InvalidArgument) << "needs the lab's statistics alone";
+}
+
 TEST(BatchNormAdaptation, BadRequestsAreClearErrors) {
     const Model base = test::synthetic_detector();
     EXPECT_THROW(adapt_batchnorm(base, {}, {}), InvalidArgument);

@@ -232,10 +232,10 @@ TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
     EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
 }
 
-// The label-free first step (FinetuneOptions::adapt_weight, on by default): in heads mode the
-// backbone's BatchNorm statistics of the result are exactly those adapt_batchnorm gives for the
-// slides; at weight 0, and on slides with too little tissue, they stay the base model's.
-TEST(Finetune, AdaptsTheBatchNormStatisticsToTheSlidesFirstByDefault) {
+// The label-free first step at a given weight (FinetuneOptions::adapt_weight): in heads mode
+// the backbone's BatchNorm statistics of the result are exactly those adapt_batchnorm gives for
+// the slides; at weight 0, and on slides with too little tissue, they stay the base model's.
+TEST(Finetune, AdaptsTheBatchNormStatisticsToTheSlidesFirstAtTheGivenWeight) {
     const Model base = test::synthetic_detector();
     StainChange weak;  // another lab's stain: the statistics have somewhere to move
     weak.h_scale = 0.6;
@@ -248,7 +248,7 @@ TEST(Finetune, AdaptsTheBatchNormStatisticsToTheSlidesFirstByDefault) {
     }
     const auto slides = annotated_squares(images);
     FinetuneOptions o;
-    EXPECT_EQ(o.adapt_weight, 0.5) << "the measured default (docs/finetune.md)";
+    o.adapt_weight = 0.5;
     o.mode = FinetuneMode::Heads;
     o.epochs = 1;
     o.sample_px = 192;
@@ -291,6 +291,105 @@ TEST(Finetune, AdaptsTheBatchNormStatisticsToTheSlidesFirstByDefault) {
 
     o.adapt_weight = 1.5;
     EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+}
+
+// By default the weight is chosen (FinetuneOptions::kAdaptAuto): each of kAdaptChoices is
+// scored on the clicked nuclei before training and the lowest loss wins; the result's
+// statistics are that blend. A lab whose stain is far from the training's gets its own
+// statistics; a lab like the training data keeps the model's.
+TEST(Finetune, ChoosesTheAdaptationWeightThatFitsTheClickedNucleiBest) {
+    const Model base = test::synthetic_detector();
+    auto lab = [](double h, double e) {
+        StainChange change;
+        change.h_scale = h;
+        change.e_scale = e;
+        std::vector<LabelledImage> images;
+        for (int i = 0; i < 3; ++i) {
+            LabelledImage img = test::synthetic_nuclei_image(512, 512, 120, 7400 + i);
+            change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, change);
+            images.push_back(std::move(img));
+        }
+        return annotated_squares(images);
+    };
+    FinetuneOptions o;
+    EXPECT_EQ(o.adapt_weight, FinetuneOptions::kAdaptAuto) << "the default (docs/finetune.md)";
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 1;
+    o.sample_px = 192;
+    o.adapt_tissue_mask = false;
+
+    const auto far_slides = lab(0.3, 2.5);
+    const FinetuneResult far = finetune(base, base.config().classes, far_slides, o);
+    ASSERT_EQ(far.adapt_losses.size(), std::size(kAdaptChoices));
+    double best = far.adapt_losses[0].second, best_weight = far.adapt_losses[0].first;
+    for (const auto& [w, loss] : far.adapt_losses) {
+        if (loss < best) best = loss, best_weight = w;
+    }
+    EXPECT_EQ(far.adapt_weight, best_weight);
+    EXPECT_GT(far.adapt_weight, 0.0) << "a stain this far from the training's needs its own statistics";
+    EXPECT_LT(far.adapt_losses.back().second, far.adapt_losses.front().second);
+
+    AdaptOptions ao;
+    ao.tissue_mask = false;
+    std::vector<AdaptSlide> adapt_slides;
+    for (const auto& s : far_slides) adapt_slides.push_back({s.slide, s.mpp});
+    const Model expected = blend_batchnorm_statistics(base, adapt_batchnorm(base, adapt_slides, ao), far.adapt_weight);
+    const auto got = far.model.state_dict(), want = expected.state_dict();
+    for (const auto& [name, t] : want) {
+        if (name.rfind("encoder.", 0) == 0 && name.find("running_") != std::string::npos) {
+            EXPECT_TRUE(at::allclose(got.at(name), t, 1e-5, 1e-6)) << name;
+        }
+    }
+    const auto provenance = nlohmann::json::parse(far.model.config().provenance_json);
+    EXPECT_EQ(provenance["finetune"]["adapt_weight"], far.adapt_weight);
+    EXPECT_EQ(provenance["finetune"]["adapt_losses"].size(), std::size(kAdaptChoices));
+
+    const FinetuneResult same = finetune(base, base.config().classes, lab(1.0, 1.0), o);
+    EXPECT_EQ(same.adapt_weight, 0.0) << "images like the training data keep the model's statistics";
+    EXPECT_EQ(same.adapted_tiles, 0);
+    const auto kept = same.model.state_dict(), own = base.state_dict();
+    for (const auto& [name, t] : own) {
+        if (name.find("running_") != std::string::npos) EXPECT_TRUE(at::equal(kept.at(name), t)) << name;
+    }
+}
+
+// FinetuneOptions::stain_fit_epochs: twelve numbers on the input's optical density fitted to
+// the clicked nuclei with every weight frozen lower the loss under a strong stain change, and
+// the new model carries them (ModelConfig::od_transform); off by default.
+TEST(Finetune, FitsAStainCorrectionThatTheNewModelKeeps) {
+    const Model base = test::synthetic_detector();
+    StainChange far;
+    far.h_scale = 0.3;
+    far.e_scale = 2.5;
+    far.rgb_gain = {1.0, 0.9, 0.75};
+    std::vector<LabelledImage> images;
+    for (int i = 0; i < 3; ++i) {
+        LabelledImage img = test::synthetic_nuclei_image(256, 256, 60, 7600 + i);
+        change_stains(img.image.pixels.data(), img.image.pixels.size() / 3, far);
+        images.push_back(std::move(img));
+    }
+    FinetuneOptions o;
+    EXPECT_EQ(o.stain_fit_epochs, 0) << "off unless asked for (docs/finetune.md)";
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 1;
+    o.sample_px = 192;
+    o.adapt_weight = 0.0;
+    o.stain_fit_epochs = 15;
+    o.batch = 1;
+    const FinetuneResult r = finetune(base, base.config().classes, annotated_squares(images), o);
+    EXPECT_LT(r.stain_fit_loss_last, 0.8 * r.stain_fit_loss_first)
+        << r.stain_fit_loss_first << " -> " << r.stain_fit_loss_last;
+    const std::vector<float>& t = r.model.config().od_transform;
+    ASSERT_EQ(t.size(), 12u);
+    const std::vector<float> identity = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+    float moved = 0;
+    for (std::size_t i = 0; i < 12; ++i) moved = std::max(moved, std::abs(t[i] - identity[i]));
+    EXPECT_GT(moved, 0.05f);
+    const auto provenance = nlohmann::json::parse(r.model.config().provenance_json);
+    EXPECT_EQ(provenance["finetune"]["stain_fit"]["od_transform"].size(), 12u);
+
+    o.stain_fit_epochs = 0;
+    EXPECT_TRUE(finetune(base, base.config().classes, annotated_squares(images), o).model.config().od_transform.empty());
 }
 
 TEST(Finetune, NewClassesGrowTheTypeHeadAndKeepTheOldOnes) {

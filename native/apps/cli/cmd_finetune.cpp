@@ -1,8 +1,10 @@
 // `muse finetune`: adapt a detection model to a user's annotated regions (LFoV semi-supervised).
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <random>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -53,7 +55,8 @@ void add_simulated_annotations(FinetuneData& data, const std::string& dataset, c
 
 Command add_finetune_command(CLI::App& app) {
     struct Options {
-        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint, stain = "none";
+        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint, stain = "none",
+                    adapt_weight = "auto";
         std::vector<std::string> slides, annotations;
         double mpp = 0.0, fraction = 0.5;
         bool new_classes = false, no_lfov = false;
@@ -97,11 +100,28 @@ Command add_finetune_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--seed", o->ft.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_flag("--new-classes", o->new_classes, "Point classes the model lacks become new classes (else an error)");
-    cmd->add_option("--adapt-weight", o->ft.adapt_weight,
+    cmd->add_option("--adapt-weight", o->adapt_weight,
                     "First adapt the model's BatchNorm statistics to these slides' tissue (label-free, as muse adapt), "
-                    "blended with its own at this share; 0 = off (docs/finetune.md)")
-        ->check(CLI::Range(0.0, 1.0))
+                    "blended with its own at this share; 0 = off; auto = the share among 0, 0.5 and 1 whose model "
+                    "fits the clicked nuclei best before training (docs/finetune.md)")
+        ->check([](const std::string& v) -> std::string {
+            if (v == "auto") return "";
+            try {
+                std::size_t used = 0;
+                const double w = std::stod(v, &used);
+                if (used == v.size() && w >= 0.0 && w <= 1.0) return "";
+            } catch (const std::exception&) {
+            }
+            return "Value " + v + " is neither 'auto' nor a share in 0..1";
+        })
         ->capture_default_str();
+    cmd->add_option("--stain-fit-epochs", o->ft.stain_fit_epochs,
+                    "First fit a correction of the lab's stain (12 numbers on the pixels' optical density, every "
+                    "weight frozen) on the annotated regions for this many passes; the new model keeps it; 0 = off. "
+                    "30 helps heads mode where the lab's stain differs strongly (docs/finetune.md)")
+        ->check(CLI::Range(0, 1000))
+        ->capture_default_str();
+    cmd->add_option("--stain-fit-lr", o->ft.stain_fit_lr, "Learning rate of that fit")->capture_default_str();
     cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file, written after every epoch (default: OUTPUT.ckpt)");
     cmd->add_flag("--resume", o->ft.resume, "Continue an interrupted run from its checkpoint (same options)");
     cmd->add_option("--report", o->report, "Write the fine-tuning history as JSON");
@@ -132,6 +152,7 @@ Command add_finetune_command(CLI::App& app) {
         o->ft.mode = parse_finetune_mode(o->mode);
         o->ft.lfov = !o->no_lfov;
         o->ft.adapt_tissue_mask = o->dataset.empty();  // a data set's patches are all tissue
+        o->ft.adapt_weight = o->adapt_weight == "auto" ? FinetuneOptions::kAdaptAuto : std::stod(o->adapt_weight);
 
         FinetuneData data(base, o->new_classes);
         nlohmann::json sources = nlohmann::json::array();
@@ -170,10 +191,20 @@ Command add_finetune_command(CLI::App& app) {
                           static_cast<long long>(e.pseudo_labels), e.lr, e.seconds);
             status(line);
         });
+        for (const auto& [w, loss] : r.adapt_losses) {
+            char line[160];
+            std::snprintf(line, sizeof line, "adaptation weight %.1f: loss %.4f on the annotated regions before training%s", w,
+                          loss, w == r.adapt_weight ? " (chosen)" : "");
+            status(line);
+        }
         if (r.adapted_tiles > 0) {
+            char weight[16];
+            std::snprintf(weight, sizeof weight, "%.2g", r.adapt_weight);
             status("adapted the BatchNorm statistics of " + std::to_string(r.adapted_layers) + " layers to " +
-                   std::to_string(r.adapted_tiles) + " tiles of these slides first");
-        } else if (o->ft.adapt_weight > 0) {
+                   std::to_string(r.adapted_tiles) + " tiles of these slides first, at weight " + weight);
+        } else if (!r.adapt_losses.empty()) {
+            status("kept the model's own BatchNorm statistics: they fit the annotated regions best");
+        } else if (o->ft.adapt_weight != 0) {
             status("the BatchNorm statistics were not adapted first: the model has none, or the slides hold fewer than 8 "
                    "tissue tiles");
         }

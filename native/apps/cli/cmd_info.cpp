@@ -56,6 +56,12 @@ void print_model(const std::string& path) {
     std::snprintf(buf, sizeof buf, "RGB/255, mean (%.3f, %.3f, %.3f), std (%.3f, %.3f, %.3f)", c.norm_mean[0],
                   c.norm_mean[1], c.norm_mean[2], c.norm_std[0], c.norm_std[1], c.norm_std[2]);
     print_row("normalisation", buf);
+    if (!c.od_transform.empty()) {  // fitted to a lab by muse finetune --stain-fit-epochs
+        const auto& t = c.od_transform;
+        std::snprintf(buf, sizeof buf, "OD x [%.3f %.3f %.3f; %.3f %.3f %.3f; %.3f %.3f %.3f] + (%.3f, %.3f, %.3f)", t[0],
+                      t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11]);
+        print_row("stain correction", buf);
+    }
     if (c.classes.empty()) {
         print_row("classes", "none (backbone without detection heads)");
     } else {

@@ -62,4 +62,9 @@ std::optional<AdaptResult> adapt_batchnorm_if_possible(const Model& base, const 
                                                        const AdaptOptions& options, std::int64_t min_tiles,
                                                        const Progress& progress = Progress());
 
+/// `base` with the BatchNorm statistics `lab` (the result of adapting `base` at weight 1) blended
+/// in at `weight` in [0, 1]: weight x lab's + (1 - weight) x the model's own, the blend
+/// adapt_batchnorm makes, so one pass over the tiles gives every weight. 0 gives `base` itself.
+Model blend_batchnorm_statistics(const Model& base, const AdaptResult& lab, double weight);
+
 }  // namespace muse

@@ -51,6 +51,11 @@ struct ModelConfig {
     double mpp = 0.5;     ///< working resolution in micrometres per pixel
     std::array<float, 3> norm_mean{0.485f, 0.456f, 0.406f};  ///< applied to RGB / 255
     std::array<float, 3> norm_std{0.229f, 0.224f, 0.225f};
+    /// Empty, or a lab's stain correction fitted by fine-tuning: 12 numbers, a 3 x 3 matrix M
+    /// (row-major) and an offset b, applied to each pixel's optical density OD = -ln(RGB / 255)
+    /// before the normalisation: OD' = max(0, OD M + b). Stain amounts and a scanner's tint are
+    /// linear in OD, so this family holds how one lab's H&E differs from another's.
+    std::vector<float> od_transform;
     std::vector<ClassInfo> classes;   ///< empty for a backbone without detection heads
     DetectionConfig detection;        ///< used when `classes` is not empty
     std::string provenance_json = "{}";  ///< JSON object: where the weights came from

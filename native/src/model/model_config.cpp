@@ -45,6 +45,13 @@ void ModelConfig::validate() const {
             throw InvalidArgument("normalisation: std must be positive and mean finite");
         }
     }
+    if (!od_transform.empty() && od_transform.size() != 12) {
+        throw InvalidArgument("od_transform must hold 12 numbers (a 3 x 3 matrix and an offset), got " +
+                              std::to_string(od_transform.size()));
+    }
+    for (const float v : od_transform) {
+        if (!std::isfinite(v)) throw InvalidArgument("od_transform must hold finite numbers");
+    }
     for (std::size_t i = 0; i < classes.size(); ++i) {
         if (classes[i].name.empty()) throw InvalidArgument("class " + std::to_string(i) + " has an empty name");
         for (std::size_t j = 0; j < i; ++j) {
@@ -70,11 +77,14 @@ namespace muse::model {
 std::string config_to_json(const ModelConfig& c) {
     nlohmann::json j;
     j["format"] = "muse-model";
-    j["format_version"] = kModelFormatVersion;
+    // A file without a stain correction stays version 1, readable by every muse that reads 1;
+    // one with it must not be read by a muse that would ignore the correction.
+    j["format_version"] = c.od_transform.empty() ? 1 : kModelFormatVersion;
     j["arch"] = c.arch;
     j["img_size"] = c.img_size;
     j["mpp"] = c.mpp;
     j["normalization"] = {{"mean", c.norm_mean}, {"std", c.norm_std}, {"scale", "rgb/255"}};
+    if (!c.od_transform.empty()) j["normalization"]["od_transform"] = c.od_transform;
     nlohmann::json classes = nlohmann::json::array();
     for (const auto& k : c.classes) classes.push_back({{"name", k.name}, {"color", k.color}});
     j["classes"] = classes;
@@ -167,6 +177,13 @@ ModelConfig config_from_json(const std::string& json_text, const std::string& so
         const auto& norm = j.at("normalization");
         c.norm_mean = read.floats3(norm, "mean");
         c.norm_std = read.floats3(norm, "std");
+        if (norm.contains("od_transform")) {
+            const json& t = norm.at("od_transform");
+            if (!t.is_array() || t.size() != 12) {
+                throw CorruptFile(source + ": model config field \"od_transform\" must be an array of 12 numbers");
+            }
+            for (const auto& v : t) c.od_transform.push_back(static_cast<float>(read.finite(v, "od_transform")));
+        }
         for (const auto& k : j.at("classes")) {
             c.classes.push_back({k.at("name").get<std::string>(), read.colour(k, "color")});
         }

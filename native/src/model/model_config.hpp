@@ -8,7 +8,7 @@
 namespace muse::model {
 
 /// Version of the model-file config written by this build; readers accept <= this.
-constexpr int kModelFormatVersion = 1;
+constexpr int kModelFormatVersion = 2;  ///< 2: normalization.od_transform (written only by files that have one)
 
 /// Serialises `config` (with format name and version) as a JSON object.
 std::string config_to_json(const ModelConfig& config);

@@ -41,10 +41,37 @@ bool is_or_inside(const std::string& name, const std::string& part) {
 bool in_backbone(const std::string& name) { return is_or_inside(name, "encoder.encoder"); }
 bool in_heads(const std::string& name) { return is_or_inside(name, "head"); }
 
-at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config) {
+namespace {
+
+at::Tensor standardise(const at::Tensor& rgb01, const ModelConfig& config) {
     const at::Tensor mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
     const at::Tensor std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});
-    return rgb.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0f).sub_(mean).div_(std).contiguous();
+    return rgb01.sub(mean).div(std).contiguous();
+}
+
+/// RGB in [0, 1] ([B, H, W, 3]) through OD' = max(0, OD M + b); a byte 0 reads as 1, as in
+/// change_stains, so that black stays finite.
+at::Tensor correct_stain(const at::Tensor& rgb01, const at::Tensor& matrix, const at::Tensor& offset) {
+    const at::Tensor od = rgb01.clamp_min(1.0f / 255.0f).log().neg();
+    return at::matmul(od, matrix).add(offset).clamp_min(0.0f).neg().exp();
+}
+
+}  // namespace
+
+at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config) {
+    if (config.od_transform.empty()) {
+        const at::Tensor mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
+        const at::Tensor std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});
+        return rgb.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0f).sub_(mean).div_(std).contiguous();
+    }
+    const at::Tensor t = at::tensor(at::ArrayRef<float>(config.od_transform.data(), 12));
+    return normalise_rgb(rgb, config, t.narrow(0, 0, 9).view({3, 3}), t.narrow(0, 9, 3));
+}
+
+at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config, const at::Tensor& od_matrix,
+                         const at::Tensor& od_offset) {
+    const at::Tensor rgb01 = rgb.to(at::kFloat).div(255.0f);
+    return standardise(correct_stain(rgb01, od_matrix, od_offset).permute({0, 3, 1, 2}), config);
 }
 
 }  // namespace muse::model

@@ -29,4 +29,9 @@ bool in_heads(const std::string& name);
 /// preprocesses (ToTensor: / 255, then Normalize with the config's mean and std).
 at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config);
 
+/// As normalise_rgb, with the stain correction given as tensors (matrix [3, 3], offset [3]) in
+/// place of the config's od_transform: differentiable in them, so fine-tuning can fit it.
+at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config, const at::Tensor& od_matrix,
+                         const at::Tensor& od_offset);
+
 }  // namespace muse::model

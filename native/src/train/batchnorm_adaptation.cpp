@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <string>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -153,6 +155,29 @@ std::optional<AdaptResult> adapt(const Model& base, const std::vector<AdaptSlide
 AdaptResult adapt_batchnorm(const Model& base, const std::vector<AdaptSlide>& slides, const AdaptOptions& options,
                             const Progress& progress) {
     return *adapt(base, slides, options, 0, progress);
+}
+
+Model blend_batchnorm_statistics(const Model& base, const AdaptResult& lab, double weight) {
+    if (!(weight >= 0.0 && weight <= 1.0)) throw InvalidArgument("weight must be in [0, 1], got " + std::to_string(weight));
+    if (weight == 0.0) return base;
+    nlohmann::json provenance = nlohmann::json::parse(lab.model.config().provenance_json);
+    if (!provenance.contains("batchnorm_adaptation") || provenance["batchnorm_adaptation"].value("weight", 0.0) != 1.0) {
+        throw InvalidArgument("blend_batchnorm_statistics needs the statistics of an adaptation at weight 1");
+    }
+    std::map<std::string, at::Tensor> weights = lab.model.state_dict();
+    const std::map<std::string, at::Tensor> own = base.state_dict();
+    auto ends_with = [](const std::string& s, const std::string& tail) {
+        return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    for (auto& [name, t] : weights) {
+        if (ends_with(name, ".running_mean") || ends_with(name, ".running_var")) {
+            t = t.mul(weight).add(own.at(name), 1.0 - weight);
+        }
+    }
+    provenance["batchnorm_adaptation"]["weight"] = weight;
+    ModelConfig config = lab.model.config();
+    config.provenance_json = provenance.dump();
+    return Model::from_weights(config, weights);
 }
 
 std::optional<AdaptResult> adapt_batchnorm_if_possible(const Model& base, const std::vector<AdaptSlide>& slides,

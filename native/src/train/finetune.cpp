@@ -42,13 +42,15 @@ constexpr const char* kCheckpointKey = "finetune_checkpoint";
 constexpr int kMinAdaptTiles = 8;
 
 /// FinetuneOptions::adapt_weight: `base` with its BatchNorm statistics moved towards the
-/// slides' tissue, or nothing when off, impossible (no BatchNorm) or too few tiles. The tiles
-/// are spread evenly, not drawn, so a resumed run adapts to the same statistics.
+/// slides' tissue (all the way when the weight is to be chosen: the blends are made from it),
+/// or nothing when off, impossible (no BatchNorm) or too few tiles. The tiles are spread
+/// evenly, not drawn, so a resumed run adapts to the same statistics.
 std::optional<AdaptResult> adapt_to_slides(const Model& base, const std::vector<FinetuneSlide>& data, const FinetuneOptions& o,
                                            const Progress& progress) {
-    if (o.adapt_weight <= 0.0) return std::nullopt;
+    const bool choose = o.adapt_weight == FinetuneOptions::kAdaptAuto;
+    if (!choose && o.adapt_weight <= 0.0) return std::nullopt;
     AdaptOptions ao;
-    ao.weight = o.adapt_weight;
+    ao.weight = choose ? 1.0 : o.adapt_weight;
     ao.tiles = o.adapt_tiles;
     ao.tissue_mask = o.adapt_tissue_mask;
     std::vector<AdaptSlide> slides;
@@ -76,6 +78,8 @@ json options_json(const FinetuneOptions& o) {
             {"flips", o.flips},
             {"rotations", o.rotations},
             {"colour_jitter", o.colour_jitter},
+            {"stain_fit_epochs", o.stain_fit_epochs},
+            {"stain_fit_lr", o.stain_fit_lr},
             {"adapt_weight", o.adapt_weight},
             {"adapt_tiles", o.adapt_tiles},
             {"adapt_tissue_mask", o.adapt_tissue_mask},
@@ -124,6 +128,29 @@ struct RegionRef {
     std::size_t slide = 0, region = 0;
 };
 
+/// Mean loss (L_reg and L_type as fine-tuning weighs them, no L_cons) of `network` on each
+/// annotated region's own square, unaugmented: how well a starting point already fits the
+/// lab's clicks. The squares alone, not LFoV samples, keep this to a few seconds.
+double loss_on_regions(model::Network& network, const ModelConfig& config, const std::vector<FinetuneSlide>& data,
+                       const std::vector<RegionRef>& refs, const std::vector<detect::TilePlan>& plans,
+                       train::LfovOptions lfov, train::LossWeights weights) {
+    at::NoGradGuard no_grad;
+    network.net->eval();
+    lfov.lfov = false;
+    weights.cons = 0.0;
+    std::mt19937_64 rng(0);  // unused without LFoV and augmentation; the sampler wants one
+    double sum = 0.0;
+    for (const RegionRef& ref : refs) {
+        const auto& d = data[ref.slide];
+        train::LfovSample s = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng, false);
+        const at::Tensor dense = network.net->forward(model::normalise_rgb(s.rgb.unsqueeze(0), config)).dense;
+        const auto out = network.head->forward(dense, s.side, lfov.stride_px);
+        std::vector<std::vector<LabelledPoint>> nuclei{std::move(s.nuclei)};
+        sum += train::detection_loss(out.points, out.logits, nuclei, weights, s.in_region.unsqueeze(0)).total.item<double>();
+    }
+    return sum / static_cast<double>(refs.size());
+}
+
 /// Heads mode: the features at the proposals of one fixed sample per region.
 struct CachedSample {
     at::Tensor features;   ///< [1, N, C]
@@ -131,6 +158,69 @@ struct CachedSample {
     at::Tensor in_region;  ///< [1, N] bool
     std::vector<LabelledPoint> nuclei;
 };
+
+/// FinetuneOptions::stain_fit_epochs: the 12 numbers of ModelConfig::od_transform (starting
+/// from `config`'s, or none) that minimise L_reg + L_type on the regions' own squares with every
+/// weight of `network` frozen. Twelve numbers cannot learn the clicked nuclei by heart; they
+/// can undo how the lab's stain and scanner differ (linear in optical density).
+std::vector<float> fit_stain_correction(model::Network& network, const ModelConfig& config, const std::vector<FinetuneSlide>& data,
+                                        const std::vector<RegionRef>& refs, const std::vector<detect::TilePlan>& plans,
+                                        train::LfovOptions lfov, train::LossWeights weights, const FinetuneOptions& o,
+                                        FinetuneResult& result, const Progress& progress) {
+    network.net->eval();
+    for (auto& p : network.net->parameters()) p.set_requires_grad(false);
+    at::Tensor matrix = at::eye(3), offset = at::zeros({3});
+    if (!config.od_transform.empty()) {
+        const at::Tensor t = at::tensor(at::ArrayRef<float>(config.od_transform.data(), 12));
+        matrix = t.narrow(0, 0, 9).view({3, 3}).clone();
+        offset = t.narrow(0, 9, 3).clone();
+    }
+    matrix.set_requires_grad(true);
+    offset.set_requires_grad(true);
+    torch::optim::Adam optimiser(std::vector<at::Tensor>{matrix, offset}, torch::optim::AdamOptions(o.stain_fit_lr));
+    lfov.lfov = false;
+    lfov.augment.colour_jitter = 0.0;  // the colours are what is being fitted
+    weights.cons = 0.0;
+    const auto steps_per_epoch = static_cast<std::int64_t>((refs.size() + o.batch - 1) / o.batch);
+    const int epochs = o.stain_fit_epochs;
+    const std::int64_t total = static_cast<std::int64_t>(refs.size()) * epochs;
+    std::int64_t step = 0, done = 0;
+    for (int epoch = 1; epoch <= epochs; ++epoch) {
+        std::mt19937_64 rng(o.seed * 0xBF58476D1CE4E5B9ULL + static_cast<std::uint64_t>(epoch));
+        std::vector<std::size_t> order(refs.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), rng);
+        double epoch_loss = 0.0;
+        for (std::int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
+            train::set_learning_rate(optimiser, train::cosine_lr(o.stain_fit_lr, o.stain_fit_lr / 10, step,
+                                                                 steps_per_epoch * epochs));
+            optimiser.zero_grad();
+            const std::size_t first = static_cast<std::size_t>(s) * o.batch;
+            const std::size_t last = std::min(first + o.batch, order.size());
+            for (std::size_t i = first; i < last; ++i) {
+                progress.check();
+                const RegionRef& ref = refs[order[i]];
+                const auto& d = data[ref.slide];
+                train::LfovSample smp = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng);
+                const at::Tensor dense =
+                    network.net->forward(model::normalise_rgb(smp.rgb.unsqueeze(0), config, matrix, offset)).dense;
+                const auto out = network.head->forward(dense, smp.side, lfov.stride_px);
+                std::vector<std::vector<LabelledPoint>> nuclei{std::move(smp.nuclei)};
+                const at::Tensor loss =
+                    train::detection_loss(out.points, out.logits, nuclei, weights, smp.in_region.unsqueeze(0)).total;
+                (loss / static_cast<double>(last - first)).backward();
+                epoch_loss += loss.item<double>();
+                progress.report({++done, total, "samples", "fitting a correction of the lab's stain"});
+            }
+            optimiser.step();
+        }
+        epoch_loss /= static_cast<double>(refs.size());
+        if (epoch == 1) result.stain_fit_loss_first = epoch_loss;
+        result.stain_fit_loss_last = epoch_loss;
+    }
+    const at::Tensor t = at::cat({matrix.detach().flatten(), offset.detach()}).contiguous();
+    return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + 12);
+}
 
 }  // namespace
 
@@ -170,9 +260,11 @@ void FinetuneOptions::validate() const {
     require(class_balance >= 0 && class_balance <= 1, "class_balance must be in [0, 1]");
     require(match_distance_weight >= 0, "match_distance_weight must be >= 0");
     require(colour_jitter >= 0 && colour_jitter < 1, "colour_jitter must be in [0, 1)");
-    require(adapt_weight >= 0 && adapt_weight <= 1, "adapt_weight must be in [0, 1] (0 = no adaptation), got " + std::to_string(adapt_weight));
+    require(adapt_weight == kAdaptAuto || (adapt_weight >= 0 && adapt_weight <= 1),
+            "adapt_weight must be in [0, 1] (0 = no adaptation) or kAdaptAuto, got " + std::to_string(adapt_weight));
     require(adapt_tiles >= kMinAdaptTiles && adapt_tiles <= 100000,
             "adapt_tiles must be in " + std::to_string(kMinAdaptTiles) + "..100000, got " + std::to_string(adapt_tiles));
+    require(stain_fit_epochs >= 0 && stain_fit_lr > 0, "stain_fit_epochs must be >= 0 and stain_fit_lr > 0");
     require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
 }
 
@@ -199,7 +291,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     }
     const int stride = config.detection.proposal_stride_px;
 
-    FinetuneResult result{base, {}, 0, 0, 0, 0.0};
+    FinetuneResult result{base, {}, 0, 0, 0, 0.0, 0, 0, 0, 0, 0.0, {}};
     std::vector<double> class_counts(classes.size(), 0.0);  // what --class-balance weighs by
     std::vector<RegionRef> refs;
     std::vector<detect::TilePlan> plans;
@@ -224,24 +316,82 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     if (refs.empty()) throw InvalidArgument("fine-tuning needs at least one annotated region");
     result.regions = static_cast<std::int64_t>(refs.size());
 
+    train::LossWeights weights;
+    weights.reg = o.reg_weight;
+    weights.type = o.type_weight;
+    weights.background = o.background_weight;
+    weights.classes = train::class_balance_weights(class_counts, o.class_balance);
+    weights.match_distance = o.match_distance_weight;
+    weights.cons_threshold = o.cons_threshold;
+    train::LfovOptions lfov;
+    lfov.sample_px = o.sample_px;
+    lfov.lfov = o.lfov;
+    lfov.stride_px = stride;
+    lfov.augment.flips = o.flips;
+    lfov.augment.rotations = o.rotations;
+    lfov.augment.colour_jitter = o.colour_jitter;
+    lfov.augment.model_mpp = config.mpp;
+
+    // The network fine-tuning starts from: `start`'s weights, the type head grown for new
+    // classes (its fresh rows drawn from the seed, the same for every start).
+    auto start_network = [&](const Model& start) {
+        at::manual_seed(o.seed);
+        model::Network network = model::build_network(config);
+        model::NamedTensors init = start.state_dict();
+        if (classes.size() > base_config.classes.size()) {
+            init = grow_type_head(std::move(init), model::weights_of(*network.net),
+                                  static_cast<std::int64_t>(base_config.classes.size()),
+                                  static_cast<std::int64_t>(classes.size()));
+        }
+        model::load_weights(*network.net, init, "the base model");
+        return network;
+    };
+
+    // The stain correction, fitted first (FinetuneOptions::stain_fit_epochs): everything after
+    // it, the statistics included, sees the lab's pixels as corrected.
+    Model corrected = base;
+    if (o.stain_fit_epochs > 0) {
+        model::Network net = start_network(base);
+        config.od_transform = fit_stain_correction(net, config, data, refs, plans, lfov, weights, o, result, progress);
+        ModelConfig with = base_config;
+        with.od_transform = config.od_transform;
+        corrected = Model::from_weights(with, base.state_dict());
+    }
+
     // The label-free first step: the statistics of the lab's tissue, so that the heads (and,
     // in heads mode, the cached features) start from activations normalised as in training.
-    const std::optional<AdaptResult> adapted = adapt_to_slides(base, data, o, progress);
-    const Model& start_model = adapted ? adapted->model : base;
+    // Chosen (kAdaptAuto): each blend's model scores the clicked nuclei before any training, and
+    // the best fit is where training starts; a lab like the training data keeps the model's own.
+    const std::optional<AdaptResult> adapted = adapt_to_slides(corrected, data, o, progress);
+    std::optional<Model> chosen;
     if (adapted) {
         result.adapted_tiles = adapted->tiles;
         result.adapted_layers = adapted->batchnorm_layers;
+        result.adapt_weight = o.adapt_weight;
+        if (o.adapt_weight == FinetuneOptions::kAdaptAuto) {
+            double best = std::numeric_limits<double>::infinity();
+            for (const double w : kAdaptChoices) {
+                progress.check();
+                Model candidate = blend_batchnorm_statistics(corrected, *adapted, w);
+                model::Network net = start_network(candidate);
+                const double loss = loss_on_regions(net, config, data, refs, plans, lfov, weights);
+                result.adapt_losses.emplace_back(w, loss);
+                progress.report({static_cast<std::int64_t>(result.adapt_losses.size()),
+                                 static_cast<std::int64_t>(std::size(kAdaptChoices)), "weights",
+                                 "choosing how far to adapt to the slides' stain"});
+                if (loss < best) {
+                    best = loss;
+                    result.adapt_weight = w;
+                    chosen = std::move(candidate);
+                }
+            }
+            if (result.adapt_weight == 0.0) result.adapted_tiles = result.adapted_layers = 0;  // the model's own kept
+        } else {
+            chosen = adapted->model;
+        }
     }
-
-    // The network: the base weights, the type head grown for new classes.
-    at::manual_seed(o.seed);
-    model::Network network = model::build_network(config);
-    model::NamedTensors init = start_model.state_dict();
-    if (classes.size() > base_config.classes.size()) {
-        init = grow_type_head(std::move(init), model::weights_of(*network.net),
-                              static_cast<std::int64_t>(base_config.classes.size()), static_cast<std::int64_t>(classes.size()));
-    }
-    model::load_weights(*network.net, init, "the base model");
+    const Model& start_model = chosen ? *chosen : corrected;
+    model::Network network = start_network(start_model);
 
     train::NamedParameters trainable;
     std::vector<at::Tensor> trainable_tensors;
@@ -298,22 +448,6 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         }
         result.resumed_after_epoch = start_epoch;
     }
-
-    train::LossWeights weights;
-    weights.reg = o.reg_weight;
-    weights.type = o.type_weight;
-    weights.background = o.background_weight;
-    weights.classes = train::class_balance_weights(class_counts, o.class_balance);
-    weights.match_distance = o.match_distance_weight;
-    weights.cons_threshold = o.cons_threshold;
-    train::LfovOptions lfov;
-    lfov.sample_px = o.sample_px;
-    lfov.lfov = o.lfov;
-    lfov.stride_px = stride;
-    lfov.augment.flips = o.flips;
-    lfov.augment.rotations = o.rotations;
-    lfov.augment.colour_jitter = o.colour_jitter;
-    lfov.augment.model_mpp = config.mpp;
 
     const auto start = Clock::now();
     std::vector<CachedSample> cache;
@@ -429,8 +563,15 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     for (const auto& e : result.history) history.push_back(epoch_json(e));
     std::vector<std::string> new_classes;
     for (std::size_t i = base_config.classes.size(); i < classes.size(); ++i) new_classes.push_back(classes[i].name);
+    json adapt_losses = json::array();
+    for (const auto& [w, loss] : result.adapt_losses) adapt_losses.push_back({{"weight", w}, {"loss", loss}});
     provenance["finetune"] = {{"by", std::string("muse ") + MUSE_VERSION_STRING},
                               {"options", options_json(o)},
+                              {"adapt_weight", result.adapt_weight},
+                              {"stain_fit", {{"od_transform", config.od_transform},
+                                             {"loss_first_epoch", result.stain_fit_loss_first},
+                                             {"loss_last_epoch", result.stain_fit_loss_last}}},
+                              {"adapt_losses", adapt_losses},
                               {"regions", result.regions},
                               {"nuclei", result.nuclei},
                               {"new_classes", new_classes},

@@ -190,8 +190,7 @@ final class MuseCommands {
             String leftOut = done.points().leftOutNote();
             if (Dialogs.showYesNoDialog("MUSE", "Saved " + output + "\n" + r.regions() + " regions, " + r.nuclei() + " nuclei, final loss "
                     + String.format("%.4f", last.loss())
-                    + (r.adaptedTiles() > 0 ? "\nAdapted to this image's stain first (" + r.adaptedTiles() + " tissue tiles)"
-                            : "\nNot adapted to this image's stain first (too little tissue, or a model without BatchNorm)")
+                    + adaptationNote(r)
                     + (leftOut.isEmpty() ? "" : "\n(" + leftOut + ")")
                     + ".\nUse this model from now on and detect again?")) {
                 MusePreferences.setModel(output);
@@ -278,6 +277,16 @@ final class MuseCommands {
         ImageData<BufferedImage> imageData = qupath.getImageData();
         if (imageData == null) Dialogs.showErrorMessage("MUSE", "Open an image first");
         return imageData;
+    }
+
+    /** What the label-free first step of a fine-tuning did, for its final dialog. */
+    private static String adaptationNote(FinetuneResult r) {
+        if (r.adaptedTiles() > 0) {
+            return String.format("\nAdapted to this image's stain first (%d tissue tiles, share %.1f%s)", r.adaptedTiles(),
+                    r.adaptWeight(), r.adaptWeightChosen() ? ", the one that fits your annotations best" : "");
+        }
+        if (r.adaptWeightChosen()) return "\nKept the model's own stain statistics: they fit your annotations best";
+        return "\nNot adapted to this image's stain first (too little tissue, or a model without BatchNorm)";
     }
 
     private static String failedNote(Muse.Summary s) {

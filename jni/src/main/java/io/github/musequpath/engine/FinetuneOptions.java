@@ -16,19 +16,27 @@ import java.nio.file.Path;
  * @param consWeight      weight of the pseudo-label loss at the end of its ramp (0 = none)
  * @param consThreshold   confidence a pseudo-label needs
  * @param adaptWeight     first adapt the model's BatchNorm statistics to the images' tissue
- *                        (label-free), blended with its own at this share; 0 = off. 0.5 by
- *                        default: it recovers much more of a strong stain difference
- *                        (docs/finetune.md)
+ *                        (label-free), blended with its own at this share; 0 = off.
+ *                        AUTO_ADAPT_WEIGHT (the default): the share among 0, 0.5 and 1 whose
+ *                        model fits the annotated nuclei best before training, so a lab whose
+ *                        stain differs gets its own statistics and one like the training data
+ *                        keeps the model's (docs/finetune.md)
+ * @param stainFitEpochs  first fit a correction of the lab's stain (12 numbers, every weight
+ *                        frozen) on the annotated regions for this many passes; 0 (default) =
+ *                        off. 30 helps HEADS mode where the stain differs strongly, at about 25 s
  * @param seed            random seed (same seed and threads: same model)
  * @param allowNewClasses point classes the model lacks become new classes (else an error)
  * @param checkpoint      checkpoint file written after every epoch; null = next to the output
  * @param resume          continue an interrupted run from its checkpoint
  */
 public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, boolean lfov, double lr, double lrMin,
-                              double consWeight, double consThreshold, double adaptWeight, long seed, boolean allowNewClasses, Path checkpoint,
+                              double consWeight, double consThreshold, double adaptWeight, int stainFitEpochs, long seed, boolean allowNewClasses, Path checkpoint,
                               boolean resume) {
 
     public enum Mode { FULL, DECODER, HEADS }
+
+    /** adaptWeight: choose the share on the annotations (muse::FinetuneOptions::kAdaptAuto). */
+    public static final double AUTO_ADAPT_WEIGHT = -1.0;
 
     public FinetuneOptions {
         if (mode == null) throw new IllegalArgumentException("mode must be given");
@@ -52,9 +60,9 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
 
     public static final class Builder {
         private Mode mode = Mode.HEADS;
-        private int epochs = 30, batch = 4, samplePx = 1024;
+        private int epochs = 30, batch = 4, samplePx = 1024, stainFitEpochs = 0;
         private boolean lfov = true, allowNewClasses = false, resume = false;
-        private double lr = 1e-4, lrMin = 1e-5, consWeight = 0.1, consThreshold = 0.9, adaptWeight = 0.5;
+        private double lr = 1e-4, lrMin = 1e-5, consWeight = 0.1, consThreshold = 0.9, adaptWeight = AUTO_ADAPT_WEIGHT;
         private long seed = 1;
         private Path checkpoint;
 
@@ -68,13 +76,14 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
         public Builder consWeight(double v) { consWeight = v; return this; }
         public Builder consThreshold(double v) { consThreshold = v; return this; }
         public Builder adaptWeight(double v) { adaptWeight = v; return this; }
+        public Builder stainFitEpochs(int v) { stainFitEpochs = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder allowNewClasses(boolean v) { allowNewClasses = v; return this; }
         public Builder checkpoint(Path v) { checkpoint = v; return this; }
         public Builder resume(boolean v) { resume = v; return this; }
 
         public FinetuneOptions build() {
-            return new FinetuneOptions(mode, epochs, batch, samplePx, lfov, lr, lrMin, consWeight, consThreshold, adaptWeight,
+            return new FinetuneOptions(mode, epochs, batch, samplePx, lfov, lr, lrMin, consWeight, consThreshold, adaptWeight, stainFitEpochs,
                     seed, allowNewClasses, checkpoint, resume);
         }
     }

@@ -108,7 +108,7 @@ public final class MuseModel implements AutoCloseable {
             return out;
         });
         return new FinetuneResult(output, r.history, r.regions, r.nuclei, r.resumedAfterEpoch, r.cacheSeconds,
-                r.adaptedTiles, Arrays.asList(r.newClasses));
+                r.adaptedTiles, r.adaptWeight, r.adaptWeightsTried > 0, Arrays.asList(r.newClasses));
     }
 
     /**

@@ -13,6 +13,7 @@ final class NativeFinetuneOptions {
     final double consThreshold;
     final double adaptWeight;
     final int epochs;
+    final int stainFitEpochs;
     final int batch;
     final int samplePx;
     final boolean lfov;
@@ -31,6 +32,7 @@ final class NativeFinetuneOptions {
         consThreshold = o.consThreshold();
         adaptWeight = o.adaptWeight();
         epochs = o.epochs();
+        stainFitEpochs = o.stainFitEpochs();
         batch = o.batch();
         samplePx = o.samplePx();
         lfov = o.lfov();

@@ -11,6 +11,8 @@ final class NativeFinetuneResult {
     int resumedAfterEpoch;
     double cacheSeconds;
     long adaptedTiles;
+    double adaptWeight;
+    int adaptWeightsTried;  // 0 when the weight was given, not chosen
     String[] newClasses;
 
     /** Called by native code once per epoch, in order. */

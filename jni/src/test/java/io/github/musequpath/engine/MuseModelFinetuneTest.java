@@ -54,7 +54,7 @@ class MuseModelFinetuneTest {
     void theEngineDecidesTheRangesOfFineTuningOptions(@TempDir Path dir) {
         assertDoesNotThrow(() -> quick().build().validate());
         for (FinetuneOptions wrong : List.of(quick().epochs(0).build(), quick().samplePx(500).build(), quick().lr(1e-5).lrMin(1e-4).build(),
-                quick().consThreshold(0).build(), quick().batch(0).build(), quick().adaptWeight(1.5).build())) {
+                quick().consThreshold(0).build(), quick().batch(0).build(), quick().adaptWeight(1.5).build(), quick().stainFitEpochs(-1).build())) {
             MuseException early = assertThrows(MuseException.class, wrong::validate);
             assertEquals(MuseException.Kind.INVALID_ARGUMENT, early.kind());
             Path out = dir.resolve("never.muse");
@@ -86,18 +86,31 @@ class MuseModelFinetuneTest {
         }
     }
 
-    /** By default the BatchNorm statistics are first adapted to the image's tissue (label-free); 0 turns it off. */
+    /**
+     * The BatchNorm statistics are first adapted to the image's tissue (label-free) at the given
+     * share, or by default at the share chosen on the annotations; 0 turns it off.
+     */
     @Test
     void theStatisticsAreAdaptedToTheImageFirstUnlessTurnedOff(@TempDir Path dir) {
-        assertEquals(0.5, FinetuneOptions.builder().build().adaptWeight());
-        FinetuneResult adapted = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).build(), dir.resolve("a.muse"), null, null);
+        assertEquals(FinetuneOptions.AUTO_ADAPT_WEIGHT, FinetuneOptions.builder().build().adaptWeight());
+        FinetuneResult adapted = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).adaptWeight(0.5).build(),
+                dir.resolve("a.muse"), null, null);
         FinetuneResult plain = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).adaptWeight(0).build(), dir.resolve("p.muse"),
                 null, null);
+        FinetuneResult chosen = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).build(), dir.resolve("c.muse"), null, null);
         assertTrue(adapted.adaptedTiles() >= 8, "adapted to " + adapted.adaptedTiles() + " tiles");
+        assertEquals(0.5, adapted.adaptWeight());
+        assertFalse(adapted.adaptWeightChosen());
         assertEquals(0, plain.adaptedTiles());
-        try (MuseModel a = MuseModel.load(adapted.model()); MuseModel p = MuseModel.load(plain.model())) {
+        assertEquals(0.0, plain.adaptWeight());
+        assertTrue(chosen.adaptWeightChosen());
+        assertTrue(List.of(0.0, 0.5, 1.0).contains(chosen.adaptWeight()), "chosen share " + chosen.adaptWeight());
+        assertEquals(chosen.adaptWeight() > 0, chosen.adaptedTiles() >= 8, "tiles " + chosen.adaptedTiles());
+        try (MuseModel a = MuseModel.load(adapted.model()); MuseModel p = MuseModel.load(plain.model());
+             MuseModel c = MuseModel.load(chosen.model())) {
             assertTrue(a.info().provenanceJson().contains("batchnorm_adaptation"), a.info().provenanceJson());
             assertFalse(p.info().provenanceJson().contains("batchnorm_adaptation"), p.info().provenanceJson());
+            assertTrue(c.info().provenanceJson().contains("\"adapt_losses\""), c.info().provenanceJson());
         }
     }
 
