@@ -31,11 +31,17 @@ bool is_statistic(const std::string& name) {
            name.find("num_batches_tracked") != std::string::npos;
 }
 
-TEST(BatchNormAdaptation, OnlyTheStatisticsChangeAndTheyBlendByTheWeight) {
-    const Model base = test::synthetic_detector();
+/// Eight small tiles: enough for every statistic to move, quick on a CPU.
+AdaptOptions eight_small_tiles() {
     AdaptOptions o;
     o.tiles = 8;
     o.tile_px = 128;
+    return o;
+}
+
+TEST(BatchNormAdaptation, OnlyTheStatisticsChangeAndTheyBlendByTheWeight) {
+    const Model base = test::synthetic_detector();
+    AdaptOptions o = eight_small_tiles();
     const AdaptResult full = adapt_batchnorm(base, shifted_slides(), o);
     o.weight = 0.25;
     const AdaptResult blend = adapt_batchnorm(base, shifted_slides(), o);
@@ -62,9 +68,7 @@ TEST(BatchNormAdaptation, OnlyTheStatisticsChangeAndTheyBlendByTheWeight) {
 // model's own is what adapt_batchnorm itself does at that weight.
 TEST(BatchNormAdaptation, BlendingTheLabsStatisticsEqualsAdaptingAtThatWeight) {
     const Model base = test::synthetic_detector();
-    AdaptOptions o;
-    o.tiles = 8;
-    o.tile_px = 128;
+    AdaptOptions o = eight_small_tiles();
     const AdaptResult lab = adapt_batchnorm(base, shifted_slides(), o);
     o.weight = 0.5;
     const AdaptResult half = adapt_batchnorm(base, shifted_slides(), o);

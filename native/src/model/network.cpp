@@ -1,6 +1,8 @@
 // Variant -> modules; heads attached under "head".
 #include "model/network.hpp"
 
+#include <utility>
+
 #include <ATen/ATen.h>
 
 #include "model/variants.hpp"
@@ -43,10 +45,10 @@ bool in_heads(const std::string& name) { return is_or_inside(name, "head"); }
 
 namespace {
 
-at::Tensor standardise(const at::Tensor& rgb01, const ModelConfig& config) {
-    const at::Tensor mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
-    const at::Tensor std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});
-    return rgb01.sub(mean).div(std).contiguous();
+/// The config's per-channel mean and std, shaped to broadcast over [B, 3, H, W].
+std::pair<at::Tensor, at::Tensor> mean_and_std(const ModelConfig& config) {
+    return {at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1}),
+            at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1})};
 }
 
 /// RGB in [0, 1] ([B, H, W, 3]) through OD' = max(0, OD M + b); a byte 0 reads as 1, as in
@@ -59,19 +61,20 @@ at::Tensor correct_stain(const at::Tensor& rgb01, const at::Tensor& matrix, cons
 }  // namespace
 
 at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config) {
-    if (config.od_transform.empty()) {
-        const at::Tensor mean = at::tensor(at::ArrayRef<float>(config.norm_mean.data(), 3)).view({1, 3, 1, 1});
-        const at::Tensor std = at::tensor(at::ArrayRef<float>(config.norm_std.data(), 3)).view({1, 3, 1, 1});
-        return rgb.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0f).sub_(mean).div_(std).contiguous();
+    if (!config.od_transform.empty()) {
+        const at::Tensor t = at::tensor(at::ArrayRef<float>(config.od_transform.data(), 12));
+        return normalise_rgb(rgb, config, t.narrow(0, 0, 9).view({3, 3}), t.narrow(0, 9, 3));
     }
-    const at::Tensor t = at::tensor(at::ArrayRef<float>(config.od_transform.data(), 12));
-    return normalise_rgb(rgb, config, t.narrow(0, 0, 9).view({3, 3}), t.narrow(0, 9, 3));
+    const auto [mean, std] = mean_and_std(config);
+    return rgb.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0f).sub_(mean).div_(std).contiguous();
 }
 
 at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config, const at::Tensor& od_matrix,
                          const at::Tensor& od_offset) {
-    const at::Tensor rgb01 = rgb.to(at::kFloat).div(255.0f);
-    return standardise(correct_stain(rgb01, od_matrix, od_offset).permute({0, 3, 1, 2}), config);
+    const auto [mean, std] = mean_and_std(config);
+    // Out of place: exp's gradient needs its result, so the correction's output is not written over.
+    const at::Tensor corrected = correct_stain(rgb.to(at::kFloat).div(255.0f), od_matrix, od_offset);
+    return corrected.permute({0, 3, 1, 2}).sub(mean).div(std).contiguous();
 }
 
 }  // namespace muse::model

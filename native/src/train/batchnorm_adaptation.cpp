@@ -93,11 +93,9 @@ std::optional<AdaptResult> adapt(const Model& base, const std::vector<AdaptSlide
     // Every BatchNorm forgets its statistics and averages those of the batches it now sees
     // (momentum none = cumulative average); everything else stays in inference mode.
     network.net->eval();
-    std::vector<std::pair<at::Tensor, at::Tensor>> own;  // each layer's statistics before
     std::vector<torch::nn::BatchNorm2dImpl*> norms;
     for (auto& m : network.net->modules(false)) {
         if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
-            own.emplace_back(bn->running_mean.clone(), bn->running_var.clone());
             norms.push_back(bn);
             bn->options.momentum(c10::nullopt);
             bn->reset_running_stats();
@@ -132,22 +130,22 @@ std::optional<AdaptResult> adapt(const Model& base, const std::vector<AdaptSlide
         progress.report({b + 1, batches, "batches", "adapting the BatchNorm statistics to the slides' tissue"});
     }
     network.net->eval();
-    for (std::size_t i = 0; i < norms.size(); ++i) {
-        norms[i]->running_mean.mul_(options.weight).add_(own[i].first, 1.0 - options.weight);
-        norms[i]->running_var.mul_(options.weight).add_(own[i].second, 1.0 - options.weight);
-    }
 
+    // The lab's statistics alone; a smaller weight blends them with the model's own in the one
+    // place that blends (blend_batchnorm_statistics).
     ModelConfig adapted = config;
     nlohmann::json provenance = nlohmann::json::parse(config.provenance_json);
     provenance["batchnorm_adaptation"] = {{"by", std::string("muse ") + MUSE_VERSION_STRING},
                                           {"slides", slides.size()},
                                           {"tiles", used},
                                           {"tile_px", options.tile_px},
-                                          {"weight", options.weight},
+                                          {"weight", 1.0},
                                           {"layers", norms.size()}};
     adapted.provenance_json = provenance.dump();
-    return AdaptResult{Model::from_weights(adapted, model::copy_weights_of(*network.net)), used,
-                       static_cast<std::int64_t>(norms.size())};
+    AdaptResult lab{Model::from_weights(adapted, model::copy_weights_of(*network.net)), used,
+                    static_cast<std::int64_t>(norms.size())};
+    if (options.weight < 1.0) lab.model = blend_batchnorm_statistics(base, lab, options.weight);
+    return lab;
 }
 
 }  // namespace

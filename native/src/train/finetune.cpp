@@ -128,6 +128,15 @@ struct RegionRef {
     std::size_t slide = 0, region = 0;
 };
 
+/// The loss of one sample through the whole network, `input` being its normalised pixels.
+at::Tensor sample_loss(model::Network& network, const at::Tensor& input, train::LfovSample& sample,
+                       const train::LossWeights& weights, int stride) {
+    const at::Tensor dense = network.net->forward(input).dense;
+    const auto out = network.head->forward(dense, sample.side, stride);
+    std::vector<std::vector<LabelledPoint>> nuclei{std::move(sample.nuclei)};
+    return train::detection_loss(out.points, out.logits, nuclei, weights, sample.in_region.unsqueeze(0)).total;
+}
+
 /// Mean loss (L_reg and L_type as fine-tuning weighs them, no L_cons) of `network` on each
 /// annotated region's own square, unaugmented: how well a starting point already fits the
 /// lab's clicks. The squares alone, not LFoV samples, keep this to a few seconds.
@@ -143,10 +152,7 @@ double loss_on_regions(model::Network& network, const ModelConfig& config, const
     for (const RegionRef& ref : refs) {
         const auto& d = data[ref.slide];
         train::LfovSample s = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng, false);
-        const at::Tensor dense = network.net->forward(model::normalise_rgb(s.rgb.unsqueeze(0), config)).dense;
-        const auto out = network.head->forward(dense, s.side, lfov.stride_px);
-        std::vector<std::vector<LabelledPoint>> nuclei{std::move(s.nuclei)};
-        sum += train::detection_loss(out.points, out.logits, nuclei, weights, s.in_region.unsqueeze(0)).total.item<double>();
+        sum += sample_loss(network, model::normalise_rgb(s.rgb.unsqueeze(0), config), s, weights, lfov.stride_px).item<double>();
     }
     return sum / static_cast<double>(refs.size());
 }
@@ -202,12 +208,8 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
                 const RegionRef& ref = refs[order[i]];
                 const auto& d = data[ref.slide];
                 train::LfovSample smp = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng);
-                const at::Tensor dense =
-                    network.net->forward(model::normalise_rgb(smp.rgb.unsqueeze(0), config, matrix, offset)).dense;
-                const auto out = network.head->forward(dense, smp.side, lfov.stride_px);
-                std::vector<std::vector<LabelledPoint>> nuclei{std::move(smp.nuclei)};
-                const at::Tensor loss =
-                    train::detection_loss(out.points, out.logits, nuclei, weights, smp.in_region.unsqueeze(0)).total;
+                const at::Tensor loss = sample_loss(
+                    network, model::normalise_rgb(smp.rgb.unsqueeze(0), config, matrix, offset), smp, weights, lfov.stride_px);
                 (loss / static_cast<double>(last - first)).backward();
                 epoch_loss += loss.item<double>();
                 progress.report({++done, total, "samples", "fitting a correction of the lab's stain"});
