@@ -11,6 +11,7 @@
 
 #include "detect/tile_plan.hpp"
 #include "model/model_file.hpp"
+#include "model/network.hpp"
 #include "muse/errors.hpp"
 #include "muse/eval.hpp"
 #include "muse/finetune.hpp"
@@ -230,6 +231,47 @@ TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
     // Other options cannot resume that checkpoint.
     o.lr = 5e-4;
     EXPECT_THROW(finetune(base, base.config().classes, slides, o), InvalidArgument);
+}
+
+// FinetuneOptions::backbone_lr_scale: one full-mode step of Adam moves a weight by about the
+// learning rate of its group (its first step is lr x g / |g|), so the largest move in the
+// backbone shows the backbone's rate and the largest elsewhere the decoder's and heads'.
+TEST(Finetune, TheBackboneLearnsAtItsShareOfTheLearningRate) {
+    const Model base = test::synthetic_detector();
+    const auto slides = annotated_squares(swapped_set(2, 7250));
+    const auto before = base.state_dict();
+    auto largest_moves = [&](double scale) {
+        FinetuneOptions o;
+        o.mode = FinetuneMode::Full;
+        o.epochs = 1;
+        o.batch = 2;  // both regions in one step
+        o.sample_px = 128;
+        o.lr = o.lr_min = 1e-3;
+        o.backbone_lr_scale = scale;
+        o.adapt_weight = 0.0;
+        const auto after = finetune(base, base.config().classes, slides, o).model.state_dict();
+        std::pair<double, double> moves{0.0, 0.0};  // backbone, the rest
+        for (const auto& [name, t] : before) {
+            if (name.find("running_") != std::string::npos || name.find("num_batches") != std::string::npos) continue;
+            const double d = (after.at(name) - t).abs().max().item<double>();
+            double& m = model::in_backbone(name) ? moves.first : moves.second;
+            m = std::max(m, d);
+        }
+        return moves;
+    };
+    const auto [backbone_tenth, rest_tenth] = largest_moves(0.1);
+    EXPECT_GT(backbone_tenth, 0.05e-3) << "the backbone still learns";
+    EXPECT_LT(backbone_tenth, 0.11e-3) << "at a tenth of the rate";
+    EXPECT_GT(rest_tenth, 0.5e-3) << "the decoder and heads at the full rate";
+    const auto [backbone_all, rest_all] = largest_moves(1.0);
+    EXPECT_GT(backbone_all, 0.5e-3) << "scale 1: one rate for all";
+    EXPECT_GT(rest_all, 0.5e-3);
+
+    FinetuneOptions bad;
+    bad.backbone_lr_scale = 0.0;
+    EXPECT_THROW(bad.validate(), InvalidArgument);
+    bad.backbone_lr_scale = 1.5;
+    EXPECT_THROW(bad.validate(), InvalidArgument);
 }
 
 // The label-free first step at a given weight (FinetuneOptions::adapt_weight): in heads mode

@@ -87,6 +87,10 @@ Command add_finetune_command(CLI::App& app) {
     cmd->add_flag("--no-lfov", o->no_lfov, "Train on the annotated squares only, without their surroundings");
     cmd->add_option("--lr", o->ft.lr, "Adam learning rate at the start")->capture_default_str();
     cmd->add_option("--lr-min", o->ft.lr_min, "Learning rate at the end of the cosine schedule")->capture_default_str();
+    cmd->add_option("--backbone-lr-scale", o->ft.backbone_lr_scale,
+                    "Full mode: the backbone learns at this share of the learning rate (decoder and heads at all of it)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     cmd->add_option("--reg-weight", o->ft.reg_weight, "lambda_reg: weight of the coordinate loss")->capture_default_str();
     cmd->add_option("--type-weight", o->ft.type_weight, "lambda_type: weight of the class loss")->capture_default_str();
     cmd->add_option("--cons-weight", o->ft.cons_weight, "lambda_cons at the end of its ramp (0 = no pseudo-labels)")

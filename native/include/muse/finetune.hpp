@@ -56,6 +56,11 @@ struct FinetuneOptions {
     bool lfov = true;           ///< false: samples are the regions' own squares (no surroundings)
     double lr = 1e-4;           ///< Adam, cosine schedule to lr_min (paper: 1e-4 -> 1e-5)
     double lr_min = 1e-5;
+    /// FinetuneMode::Full: the backbone learns at this share of the learning rate (the decoder
+    /// and heads at all of it): ten squares can move the heads and decoder where they need to be
+    /// without pulling the backbone's features away from what it learned on thousands of
+    /// nuclei. 1 = one rate for all (the paper's recipe).
+    double backbone_lr_scale = 1.0;
     double weight_decay = 0.0;
     double reg_weight = 5e-3;   ///< lambda_reg (paper)
     double type_weight = 1.0;   ///< lambda_type (paper)

@@ -67,6 +67,7 @@ json options_json(const FinetuneOptions& o) {
             {"lfov", o.lfov},
             {"lr", o.lr},
             {"lr_min", o.lr_min},
+            {"backbone_lr_scale", o.backbone_lr_scale},
             {"weight_decay", o.weight_decay},
             {"reg_weight", o.reg_weight},
             {"type_weight", o.type_weight},
@@ -256,6 +257,7 @@ void FinetuneOptions::validate() const {
     require(sample_px >= 32 && sample_px % 32 == 0, "sample_px must be a positive multiple of 32, got " + std::to_string(sample_px));
     require(lr > 0 && lr_min >= 0 && lr_min <= lr, "the learning rates must satisfy 0 <= lr_min <= lr and lr > 0");
     require(weight_decay >= 0, "weight_decay must be >= 0");
+    require(backbone_lr_scale > 0 && backbone_lr_scale <= 1, "backbone_lr_scale must be in (0, 1], got " + std::to_string(backbone_lr_scale));
     require(reg_weight >= 0 && type_weight > 0 && cons_weight >= 0, "reg_weight and cons_weight must be >= 0, type_weight > 0");
     require(cons_threshold > 0 && cons_threshold <= 1, "cons_threshold must be in (0, 1]");
     require(background_weight > 0, "background_weight must be > 0");
@@ -395,8 +397,10 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     const Model& start_model = chosen ? *chosen : corrected;
     model::Network network = start_network(start_model);
 
+    // Two parameter groups: the decoder and heads at the learning rate, the backbone (trained in
+    // full mode only) at FinetuneOptions::backbone_lr_scale of it.
     train::NamedParameters trainable;
-    std::vector<at::Tensor> trainable_tensors;
+    std::vector<at::Tensor> head_tensors, backbone_tensors;
     for (auto& p : network.net->named_parameters()) {
         const std::string& name = p.key();
         const bool train = o.mode == FinetuneMode::Full ||
@@ -405,7 +409,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         p.value().set_requires_grad(train);
         if (train) {
             trainable.emplace_back(name, p.value());
-            trainable_tensors.push_back(p.value());
+            (model::in_backbone(name) ? backbone_tensors : head_tensors).push_back(p.value());
         }
     }
     // Frozen parts keep their BatchNorm statistics. So do the trained ones: samples go through
@@ -421,7 +425,15 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             m.value()->eval();
         }
     }
-    torch::optim::Adam optimiser(trainable_tensors, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    std::vector<double> group_lr_scales;
+    for (auto* tensors : {&head_tensors, &backbone_tensors}) {
+        if (tensors->empty()) continue;
+        groups.emplace_back(*tensors, std::make_unique<torch::optim::AdamOptions>(
+                                          torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay)));
+        group_lr_scales.push_back(tensors == &backbone_tensors ? o.backbone_lr_scale : 1.0);
+    }
+    torch::optim::Adam optimiser(std::move(groups), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 
     int start_epoch = 0;
     if (o.resume) {
@@ -494,7 +506,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         weights.cons = report.lambda_cons;
         for (std::int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
             const double lr = train::cosine_lr(o.lr, o.lr_min, step, total_steps);
-            train::set_learning_rate(optimiser, lr);
+            train::set_learning_rate(optimiser, lr, group_lr_scales);
             report.lr = lr;
             optimiser.zero_grad();
             const std::size_t first = static_cast<std::size_t>(s) * o.batch;

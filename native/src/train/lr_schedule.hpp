@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <torch/optim/adam.h>
 
@@ -10,7 +11,8 @@ namespace muse::train {
 /// lr_min + (lr - lr_min) (1 + cos(pi step / total)) / 2: lr at step 0, lr_min at step total.
 double cosine_lr(double lr, double lr_min, std::int64_t step, std::int64_t total);
 
-/// Sets the learning rate of every parameter group of `adam`.
-void set_learning_rate(torch::optim::Adam& adam, double lr);
+/// Sets the learning rate of every parameter group of `adam`: `lr` times the group's entry of
+/// `group_scales` (1 for a group it has no entry for).
+void set_learning_rate(torch::optim::Adam& adam, double lr, const std::vector<double>& group_scales = {});
 
 }  // namespace muse::train
