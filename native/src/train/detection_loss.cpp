@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include "eval/hungarian.hpp"
+#include "train/loss_proposals.hpp"
 
 namespace muse::train {
 
@@ -78,8 +79,8 @@ DetectionLoss detection_loss(const at::Tensor& points, const at::Tensor& logits,
     }
     if (partial) {
         // Pseudo-labels: outside the region, proposals whose best nucleus class is confident.
-        const auto [best_prob, best_class] = probs.narrow(2, 0, k).max(2);
-        const at::Tensor pseudo = at::logical_and(region.logical_not(), best_prob >= w.cons_threshold);
+        const at::Tensor best_class = std::get<1>(probs.narrow(2, 0, k).max(2));
+        const at::Tensor pseudo = pseudo_label_mask(probs, region, w.cons_threshold);
         out.pseudo_labels = pseudo.sum().item<std::int64_t>();
         if (out.pseudo_labels > 0) {
             const at::Tensor pseudo_target = at::where(pseudo, best_class, at::full_like(best_class, kIgnore));

@@ -28,6 +28,7 @@
 #include "train/detection_loss.hpp"
 #include "train/lr_schedule.hpp"
 #include "train/lfov_sampler.hpp"
+#include "train/loss_proposals.hpp"
 
 namespace muse {
 namespace {
@@ -514,24 +515,25 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             for (std::size_t i = first; i < last; ++i) {
                 progress.check();
                 const std::size_t k = order[i];
-                nn::DetectionHeadImpl::Output out;
+                // The heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
+                train::ProposalsInLoss p;
                 std::vector<std::vector<LabelledPoint>> nuclei(1);
-                at::Tensor in_region;
                 if (o.mode == FinetuneMode::Heads) {
                     const CachedSample& c = cache[k];
-                    out = network.head->forward_features(c.features, c.proposals, stride);
+                    p = train::heads_where_the_loss_reaches(*network.head, c.features, c.proposals, c.in_region, weights,
+                                                            stride);
                     nuclei[0] = c.nuclei;
-                    in_region = c.in_region;
                 } else {
                     const auto& d = data[refs[k].slide];
                     train::LfovSample smp =
                         train::make_lfov_sample(*d.slide, plans[refs[k].slide], d.regions[refs[k].region], lfov, rng);
                     const at::Tensor dense = network.net->forward(model::normalise_rgb(smp.rgb.unsqueeze(0), config)).dense;
-                    out = network.head->forward(dense, smp.side, stride);
+                    const at::Tensor proposals = nn::proposal_grid(smp.side, stride);
+                    p = train::heads_where_the_loss_reaches(*network.head, nn::sample_features(dense, proposals, smp.side),
+                                                            proposals, smp.in_region.unsqueeze(0), weights, stride);
                     nuclei[0] = std::move(smp.nuclei);
-                    in_region = smp.in_region.unsqueeze(0);
                 }
-                const train::DetectionLoss loss = train::detection_loss(out.points, out.logits, nuclei, weights, in_region);
+                const train::DetectionLoss loss = train::detection_loss(p.out.points, p.out.logits, nuclei, weights, p.in_region);
                 (loss.total / static_cast<double>(last - first)).backward();
                 report.loss += loss.total.item<double>();
                 report.loss_type += loss.type.item<double>();

@@ -1,0 +1,36 @@
+// Picks the proposals the fine-tuning loss reaches and runs the heads on them alone.
+#include "train/loss_proposals.hpp"
+
+#include <ATen/ATen.h>
+
+#include "muse/errors.hpp"
+
+namespace muse::train {
+
+at::Tensor pseudo_label_mask(const at::Tensor& probs, const at::Tensor& region, double threshold) {
+    const std::int64_t k = probs.size(-1) - 1;
+    const at::Tensor best_prob = std::get<0>(probs.narrow(-1, 0, k).max(-1));
+    return at::logical_and(region.logical_not(), best_prob >= threshold);
+}
+
+ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features,
+                                             const at::Tensor& proposals, const at::Tensor& in_region,
+                                             const LossWeights& weights, std::int64_t stride) {
+    if (features.dim() != 3 || features.size(0) != 1 || in_region.numel() != features.size(1) ||
+        proposals.size(0) != features.size(1)) {
+        throw InvalidArgument("heads_where_the_loss_reaches: one sample's features [1, N, C], proposals [N, 2] and region [1, N] expected");
+    }
+    const at::Tensor region = in_region.to(at::kBool).reshape({1, -1});
+    at::Tensor keep;
+    {
+        at::NoGradGuard no_grad;
+        const at::Tensor probs = head.classify(features).softmax(-1);
+        keep = at::logical_or(region, pseudo_label_mask(probs, region, weights.cons_threshold))[0].nonzero().reshape({-1});
+    }
+    ProposalsInLoss r;
+    r.out = head.forward_features(features.index_select(1, keep), proposals.index_select(0, keep), stride);
+    r.in_region = region.index_select(1, keep);
+    return r;
+}
+
+}  // namespace muse::train

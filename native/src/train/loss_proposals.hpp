@@ -1,0 +1,39 @@
+// Running the heads only where the fine-tuning loss reaches.
+//
+// On a partly annotated LFoV sample (1024 px, a proposal every 8 px: 16,384 proposals) the loss
+// touches the proposals inside the annotated region (L_type, L_reg) and the confident ones
+// outside it (L_cons, pseudo-labels): a few per cent. The others get no gradient, yet running
+// both heads on them with autograd was nearly all of heads-mode fine-tuning's time. Here H_type
+// scores every proposal once without autograd, which picks the pseudo-labels, and both heads
+// run with autograd on the chosen proposals only: the same loss and gradients, at a fraction of
+// the cost.
+#pragma once
+
+#include <cstdint>
+
+#include <ATen/core/Tensor.h>
+
+#include "nn/heads.hpp"
+#include "train/detection_loss.hpp"
+
+namespace muse::train {
+
+/// Outside `region` (bool [B, N]), the proposals whose best nucleus class probability under
+/// `probs` ([B, N, K + 1], softmax) reaches `threshold`: L_cons's pseudo-labels (bool [B, N]).
+at::Tensor pseudo_label_mask(const at::Tensor& probs, const at::Tensor& region, double threshold);
+
+/// The heads on the proposals of one sample that the loss reaches (those in `in_region` and the
+/// pseudo-labels outside it), with `in_region` narrowed to them: pass both to detection_loss.
+struct ProposalsInLoss {
+    nn::DetectionHeadImpl::Output out;  ///< proposals [M, 2], points [1, M, 2], logits [1, M, K + 1]
+    at::Tensor in_region;               ///< bool [1, M]
+};
+
+/// `features` [1, N, C] at `proposals` [N, 2], `in_region` bool [1, N]; `weights` gives the
+/// pseudo-label threshold. The pseudo-labels are kept whatever lambda_cons is, so that the
+/// loss report (L_cons and the pseudo-label count) is the same as on every proposal.
+ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features,
+                                             const at::Tensor& proposals, const at::Tensor& in_region,
+                                             const LossWeights& weights, std::int64_t stride);
+
+}  // namespace muse::train
