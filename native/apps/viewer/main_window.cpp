@@ -166,7 +166,7 @@ void MainWindow::build_menus() {
             return;
         }
         bool ok = false;
-        const QString mode = QInputDialog::getItem(this, tr("Fine-tune"), tr("What to train (heads: about a minute)"),
+        const QString mode = QInputDialog::getItem(this, tr("Fine-tune"), tr("What to train (heads: about half a minute)"),
                                                    {"heads", "decoder", "full"}, 0, false, &ok);
         if (!ok) return;
         const int epochs = QInputDialog::getInt(this, tr("Fine-tune"), tr("Epochs"), 30, 1, 1000, 1, &ok);

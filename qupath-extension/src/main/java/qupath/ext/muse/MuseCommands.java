@@ -148,7 +148,7 @@ final class MuseCommands {
         List<PathObject> selected = new ArrayList<>(imageData.getHierarchy().getSelectionModel().getSelectedObjects());
         ChoiceDialog<String> modeDialog = new ChoiceDialog<>("heads", "heads", "decoder", "full");
         modeDialog.setTitle("MUSE fine-tuning");
-        modeDialog.setHeaderText("What to train: heads (about a minute), decoder, or full (slow on a CPU)");
+        modeDialog.setHeaderText("What to train: heads (about half a minute), decoder, or full (minutes on a CPU)");
         var mode = modeDialog.showAndWait();
         if (mode.isEmpty()) return;
         TextInputDialog epochsDialog = new TextInputDialog("30");

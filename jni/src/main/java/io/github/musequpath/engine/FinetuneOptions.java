@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * How to fine-tune (the engine's defaults are the MUSE paper's LFoV semi-supervised recipe).
  *
  * @param mode            FULL every weight; DECODER backbone frozen; HEADS only the heads, on
- *                        features computed once (fast on a CPU: about a minute for 10 regions)
+ *                        features computed once (fast on a CPU: about half a minute for 10 regions)
  * @param epochs          passes over the annotated regions
  * @param batch           samples per optimiser step
  * @param samplePx        LFoV sample side at the model's resolution (multiple of 32)
