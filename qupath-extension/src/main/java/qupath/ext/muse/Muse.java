@@ -107,12 +107,15 @@ public final class Muse {
     private final ProgressListener listener;
     private final Cancellation cancellation;
     private final boolean allowNewClasses;
+    private final int stainFitEpochs;
 
-    private Muse(MuseSettings settings, ProgressListener listener, Cancellation cancellation, boolean allowNewClasses) {
+    private Muse(MuseSettings settings, ProgressListener listener, Cancellation cancellation, boolean allowNewClasses,
+                 int stainFitEpochs) {
         this.settings = settings;
         this.listener = listener == null ? ProgressListener.NONE : listener;
         this.cancellation = cancellation;
         this.allowNewClasses = allowNewClasses;
+        this.stainFitEpochs = stainFitEpochs;
     }
 
     public static Builder builder() {
@@ -313,7 +316,8 @@ public final class Muse {
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("cannot create the folder for " + out + ": " + e.getMessage(), e);
             }
-            FinetuneOptions options = FinetuneOptions.builder().mode(m).epochs(epochs).allowNewClasses(allowNewClasses).build();
+            FinetuneOptions options = FinetuneOptions.builder().mode(m).epochs(epochs).allowNewClasses(allowNewClasses)
+                    .stainFitEpochs(stainFitEpochs).build();
             FinetuneResult r = model.finetune(List.of(labelled.image()), options, out, listener, cancellation);
             LOG.info("MUSE: fine-tuned model written to {} ({} points used{})", out, labelled.points().used(),
                     labelled.points().leftOutNote().isEmpty() ? "" : "; " + labelled.points().leftOutNote());
@@ -412,7 +416,7 @@ public final class Muse {
      */
     public static final class Builder {
         private String model, nativeLibrary;
-        private int threads, tileSize;
+        private int threads, tileSize, stainFitEpochs;
         private double scoreThreshold, mergeRadius;
         private boolean ellipses, allowNewClasses;
         private DetectOptions.Precision precision = DetectOptions.Precision.AUTO;
@@ -442,6 +446,12 @@ public final class Muse {
         }
         /** Fine-tuning: point classes the model lacks become new classes (else fine-tuning refuses them). */
         public Builder allowNewClasses(boolean a) { allowNewClasses = a; return this; }
+        /**
+         * Fine-tuning: first fit a correction of the lab's colours on the annotated areas for this
+         * many passes (FinetuneOptions.RECOMMENDED_STAIN_FIT_EPOCHS where the stain or scanner
+         * differs from the training data's); 0 (default) = off.
+         */
+        public Builder stainFitEpochs(int n) { stainFitEpochs = n; return this; }
         public Builder progress(ProgressListener l) { listener = l; return this; }
         public Builder cancellation(Cancellation c) { cancellation = c; return this; }
 
@@ -463,7 +473,7 @@ public final class Muse {
             MuseSettings s = new MuseSettings(model == null || model.isBlank() ? null : Path.of(model),
                     nativeLibrary == null || nativeLibrary.isBlank() ? null : Path.of(nativeLibrary), threads, tileSize, scoreThreshold,
                     mergeRadius, ellipses, precision);
-            return new Muse(s, listener, cancellation, allowNewClasses);
+            return new Muse(s, listener, cancellation, allowNewClasses, stainFitEpochs);
         }
     }
 }

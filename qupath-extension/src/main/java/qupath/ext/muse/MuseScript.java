@@ -71,8 +71,14 @@ public final class MuseScript {
 
     /** Fine-tuning on the selected annotations, with point classes the model lacks added as new classes if `newClasses`. */
     public static String finetune(MuseSettings s, Path output, String mode, int epochs, boolean newClasses) {
+        return finetune(s, output, mode, epochs, newClasses, 0);
+    }
+
+    /** The same, fitting a correction of the lab's colours first for `stainFitEpochs` passes (0 = not). */
+    public static String finetune(MuseSettings s, Path output, String mode, int epochs, boolean newClasses, int stainFitEpochs) {
         String b = builder(s);
-        if (newClasses) b = b.substring(0, b.length() - ".build()".length()) + ".allowNewClasses(true).build()";
+        String extra = (newClasses ? ".allowNewClasses(true)" : "") + (stainFitEpochs > 0 ? ".stainFitEpochs(" + stainFitEpochs + ")" : "");
+        b = b.substring(0, b.length() - ".build()".length()) + extra + ".build()";
         return b + ".finetune(getCurrentImageData(), getSelectedObjects(), " + quote(output.toString()) + ", "
                 + quote(mode) + ", " + epochs + ")";
     }

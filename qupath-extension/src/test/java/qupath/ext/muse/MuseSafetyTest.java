@@ -125,6 +125,13 @@ class MuseSafetyTest {
     }
 
     @Test
+    void aFineTuneThatCorrectsTheColoursReplaysWithTheStainFit() {
+        String script = MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, false, 30);
+        assertTrue(script.contains(".precision(\"auto\").stainFitEpochs(30).build().finetune("), script);
+        assertFalse(MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, true, 0).contains("stainFit"));
+    }
+
+    @Test
     void theJarTellsQuPathItsVersion() {
         // The tests run against the built jar: its manifest's Implementation-Version is what QuPath shows.
         String v = MuseExtension.manifestVersion();
