@@ -89,7 +89,15 @@ Command add_finetune_command(CLI::App& app) {
     cmd->add_option("--lr-min", o->ft.lr_min, "Learning rate at the end of the cosine schedule")->capture_default_str();
     cmd->add_option("--backbone-lr-scale", o->ft.backbone_lr_scale,
                     "Full mode: the backbone learns at this share of the learning rate (decoder and heads at all of it)")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check([](const std::string& v) -> std::string {
+            try {
+                std::size_t used = 0;
+                const double s = std::stod(v, &used);
+                if (used == v.size() && s > 0.0 && s <= 1.0) return "";
+            } catch (const std::exception&) {
+            }
+            return "Value " + v + " is not a share in (0, 1]";
+        })
         ->capture_default_str();
     cmd->add_option("--reg-weight", o->ft.reg_weight, "lambda_reg: weight of the coordinate loss")->capture_default_str();
     cmd->add_option("--type-weight", o->ft.type_weight, "lambda_type: weight of the class loss")->capture_default_str();

@@ -78,9 +78,9 @@ struct FinetuneOptions {
     /// First of all, when > 0: passes over the annotated regions' own squares fitting only a
     /// stain correction of the input (ModelConfig::od_transform, 12 numbers) with every weight
     /// frozen; the new model keeps it. 0 = off (the default). Measured (docs/finetune.md): 30
-    /// passes lift heads mode from 76 % to 88 % of a strong stain shift's gap, but cost 26 s
-    /// (the quick mode's minute) and a few tenths of a point where the lab is like the training
-    /// data; full mode learns the colours itself and gained nothing from it.
+    /// passes lift heads mode from 76 % to 88 % of a strong stain shift's gap, cost about 25 s
+    /// (heads mode with it: under a minute) and a few tenths of a point where the lab is like
+    /// the training data; full mode learns the colours itself and gained nothing from it.
     int stain_fit_epochs = 0;
     double stain_fit_lr = 0.02;  ///< Adam, cosine schedule to a tenth of it
     /// adapt_weight's default: the weight is chosen on the annotations (kAdaptChoices).

@@ -34,6 +34,13 @@ at::Tensor sample_features(const at::Tensor& dense, const at::Tensor& points, st
     return sampled.squeeze(2).transpose(1, 2);
 }
 
+GridFeatures grid_features(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride) {
+    GridFeatures g;
+    g.proposals = proposal_grid(tile_px, stride).to(dense.device());
+    g.features = sample_features(dense, g.proposals, tile_px);
+    return g;
+}
+
 DetectionHeadImpl::DetectionHeadImpl(std::int64_t feature_dim, std::int64_t num_classes, std::int64_t hidden)
     : classes(num_classes) {
     reg = register_module("reg", mlp(feature_dim, hidden, 2));
@@ -46,8 +53,8 @@ DetectionHeadImpl::DetectionHeadImpl(std::int64_t feature_dim, std::int64_t num_
 }
 
 DetectionHeadImpl::Output DetectionHeadImpl::forward(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride) {
-    const at::Tensor proposals = proposal_grid(tile_px, stride).to(dense.device());
-    return forward_features(sample_features(dense, proposals, tile_px), proposals, stride);
+    const GridFeatures g = grid_features(dense, tile_px, stride);
+    return forward_features(g.features, g.proposals, stride);
 }
 
 DetectionHeadImpl::Output DetectionHeadImpl::forward_features(const at::Tensor& features, const at::Tensor& proposals,

@@ -25,6 +25,14 @@ at::Tensor proposal_grid(std::int64_t tile_px, std::int64_t stride);
 /// then move with the tiling; with this mapping a position reads the same place in every tile.
 at::Tensor sample_features(const at::Tensor& dense, const at::Tensor& points, std::int64_t tile_px);
 
+/// The proposal grid of a tile of side `tile_px` (proposal_grid) and the features of `dense` there
+/// (sample_features, [B, N, C]): what both heads read.
+struct GridFeatures {
+    at::Tensor proposals;  ///< [N, 2] tile px, on dense's device
+    at::Tensor features;   ///< [B, N, C]
+};
+GridFeatures grid_features(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride);
+
 struct DetectionHeadImpl : torch::nn::Module {
     /// `classes` nucleus classes (the background score comes on top), `hidden` MLP width.
     DetectionHeadImpl(std::int64_t feature_dim, std::int64_t classes, std::int64_t hidden);

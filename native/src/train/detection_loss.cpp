@@ -79,8 +79,7 @@ DetectionLoss detection_loss(const at::Tensor& points, const at::Tensor& logits,
     }
     if (partial) {
         // Pseudo-labels: outside the region, proposals whose best nucleus class is confident.
-        const at::Tensor best_class = std::get<1>(probs.narrow(2, 0, k).max(2));
-        const at::Tensor pseudo = pseudo_label_mask(probs, region, w.cons_threshold);
+        const auto [pseudo, best_class] = pseudo_labels(probs, region, w.cons_threshold);
         out.pseudo_labels = pseudo.sum().item<std::int64_t>();
         if (out.pseudo_labels > 0) {
             const at::Tensor pseudo_target = at::where(pseudo, best_class, at::full_like(best_class, kIgnore));

@@ -61,14 +61,13 @@ std::optional<AdaptResult> adapt_to_slides(const Model& base, const std::vector<
 
 /// The options that determine the weights (what a resumed run must share with the first).
 json options_json(const FinetuneOptions& o) {
-    return {{"mode", to_string(o.mode)},
+    json j = {{"mode", to_string(o.mode)},
             {"epochs", o.epochs},
             {"batch", o.batch},
             {"sample_px", o.sample_px},
             {"lfov", o.lfov},
             {"lr", o.lr},
             {"lr_min", o.lr_min},
-            {"backbone_lr_scale", o.backbone_lr_scale},
             {"weight_decay", o.weight_decay},
             {"reg_weight", o.reg_weight},
             {"type_weight", o.type_weight},
@@ -86,6 +85,9 @@ json options_json(const FinetuneOptions& o) {
             {"adapt_tiles", o.adapt_tiles},
             {"adapt_tissue_mask", o.adapt_tissue_mask},
             {"seed", o.seed}};
+    // Written only when it is not 1, so checkpoints made before it existed still resume.
+    if (o.backbone_lr_scale != 1.0) j["backbone_lr_scale"] = o.backbone_lr_scale;
+    return j;
 }
 
 json epoch_json(const FinetuneEpoch& e) {
@@ -130,13 +132,16 @@ struct RegionRef {
     std::size_t slide = 0, region = 0;
 };
 
-/// The loss of one sample through the whole network, `input` being its normalised pixels.
-at::Tensor sample_loss(model::Network& network, const at::Tensor& input, train::LfovSample& sample,
-                       const train::LossWeights& weights, int stride) {
+/// The loss of one sample through the whole network, `input` being its normalised pixels; the
+/// heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
+train::DetectionLoss sample_loss(model::Network& network, const at::Tensor& input, train::LfovSample& sample,
+                                 const train::LossWeights& weights, int stride) {
     const at::Tensor dense = network.net->forward(input).dense;
-    const auto out = network.head->forward(dense, sample.side, stride);
+    const nn::GridFeatures g = nn::grid_features(dense, sample.side, stride);
+    const train::ProposalsInLoss p =
+        train::heads_where_the_loss_reaches(*network.head, g.features, g.proposals, sample.in_region.unsqueeze(0), weights, stride);
     std::vector<std::vector<LabelledPoint>> nuclei{std::move(sample.nuclei)};
-    return train::detection_loss(out.points, out.logits, nuclei, weights, sample.in_region.unsqueeze(0)).total;
+    return train::detection_loss(p.out.points, p.out.logits, nuclei, weights, p.in_region);
 }
 
 /// Mean loss (L_reg and L_type as fine-tuning weighs them, no L_cons) of `network` on each
@@ -154,7 +159,7 @@ double loss_on_regions(model::Network& network, const ModelConfig& config, const
     for (const RegionRef& ref : refs) {
         const auto& d = data[ref.slide];
         train::LfovSample s = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng, false);
-        sum += sample_loss(network, model::normalise_rgb(s.rgb.unsqueeze(0), config), s, weights, lfov.stride_px).item<double>();
+        sum += sample_loss(network, model::normalise_rgb(s.rgb.unsqueeze(0), config), s, weights, lfov.stride_px).total.item<double>();
     }
     return sum / static_cast<double>(refs.size());
 }
@@ -210,8 +215,9 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
                 const RegionRef& ref = refs[order[i]];
                 const auto& d = data[ref.slide];
                 train::LfovSample smp = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng);
-                const at::Tensor loss = sample_loss(
-                    network, model::normalise_rgb(smp.rgb.unsqueeze(0), config, matrix, offset), smp, weights, lfov.stride_px);
+                const at::Tensor loss = sample_loss(network, model::normalise_rgb(smp.rgb.unsqueeze(0), config, matrix, offset), smp,
+                                                    weights, lfov.stride_px)
+                                            .total;
                 (loss / static_cast<double>(last - first)).backward();
                 epoch_loss += loss.item<double>();
                 progress.report({++done, total, "samples", "fitting a correction of the lab's stain"});
@@ -477,8 +483,9 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                                                           false);
             const at::Tensor dense = network.net->forward(model::normalise_rgb(s.rgb.unsqueeze(0), config)).dense;
             CachedSample c;
-            c.proposals = nn::proposal_grid(s.side, stride);
-            c.features = nn::sample_features(dense, c.proposals, s.side).detach().clone();
+            const nn::GridFeatures g = nn::grid_features(dense, s.side, stride);
+            c.proposals = g.proposals;
+            c.features = g.features.detach().clone();
             c.in_region = s.in_region.unsqueeze(0);
             c.nuclei = std::move(s.nuclei);
             cache.push_back(std::move(c));
@@ -515,25 +522,19 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             for (std::size_t i = first; i < last; ++i) {
                 progress.check();
                 const std::size_t k = order[i];
-                // The heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
-                train::ProposalsInLoss p;
-                std::vector<std::vector<LabelledPoint>> nuclei(1);
+                train::DetectionLoss loss;
                 if (o.mode == FinetuneMode::Heads) {
+                    // The heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
                     const CachedSample& c = cache[k];
-                    p = train::heads_where_the_loss_reaches(*network.head, c.features, c.proposals, c.in_region, weights,
-                                                            stride);
-                    nuclei[0] = c.nuclei;
+                    const train::ProposalsInLoss p =
+                        train::heads_where_the_loss_reaches(*network.head, c.features, c.proposals, c.in_region, weights, stride);
+                    loss = train::detection_loss(p.out.points, p.out.logits, {c.nuclei}, weights, p.in_region);
                 } else {
                     const auto& d = data[refs[k].slide];
                     train::LfovSample smp =
                         train::make_lfov_sample(*d.slide, plans[refs[k].slide], d.regions[refs[k].region], lfov, rng);
-                    const at::Tensor dense = network.net->forward(model::normalise_rgb(smp.rgb.unsqueeze(0), config)).dense;
-                    const at::Tensor proposals = nn::proposal_grid(smp.side, stride);
-                    p = train::heads_where_the_loss_reaches(*network.head, nn::sample_features(dense, proposals, smp.side),
-                                                            proposals, smp.in_region.unsqueeze(0), weights, stride);
-                    nuclei[0] = std::move(smp.nuclei);
+                    loss = sample_loss(network, model::normalise_rgb(smp.rgb.unsqueeze(0), config), smp, weights, stride);
                 }
-                const train::DetectionLoss loss = train::detection_loss(p.out.points, p.out.logits, nuclei, weights, p.in_region);
                 (loss.total / static_cast<double>(last - first)).backward();
                 report.loss += loss.total.item<double>();
                 report.loss_type += loss.type.item<double>();

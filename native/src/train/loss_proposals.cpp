@@ -7,10 +7,10 @@
 
 namespace muse::train {
 
-at::Tensor pseudo_label_mask(const at::Tensor& probs, const at::Tensor& region, double threshold) {
+PseudoLabels pseudo_labels(const at::Tensor& probs, const at::Tensor& region, double threshold) {
     const std::int64_t k = probs.size(-1) - 1;
-    const at::Tensor best_prob = std::get<0>(probs.narrow(-1, 0, k).max(-1));
-    return at::logical_and(region.logical_not(), best_prob >= threshold);
+    const auto [best_prob, best_class] = probs.narrow(-1, 0, k).max(-1);
+    return {at::logical_and(region.logical_not(), best_prob >= threshold), best_class};
 }
 
 ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features,
@@ -25,7 +25,7 @@ ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const 
     {
         at::NoGradGuard no_grad;
         const at::Tensor probs = head.classify(features).softmax(-1);
-        keep = at::logical_or(region, pseudo_label_mask(probs, region, weights.cons_threshold))[0].nonzero().reshape({-1});
+        keep = at::logical_or(region, pseudo_labels(probs, region, weights.cons_threshold).mask)[0].nonzero().reshape({-1});
     }
     ProposalsInLoss r;
     r.out = head.forward_features(features.index_select(1, keep), proposals.index_select(0, keep), stride);

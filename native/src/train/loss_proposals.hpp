@@ -5,8 +5,10 @@
 // outside it (L_cons, pseudo-labels): a few per cent. The others get no gradient, yet running
 // both heads on them with autograd was nearly all of heads-mode fine-tuning's time. Here H_type
 // scores every proposal once without autograd, which picks the pseudo-labels, and both heads
-// run with autograd on the chosen proposals only: the same loss and gradients, at a fraction of
-// the cost.
+// run with autograd on the chosen proposals only: the same loss and gradients up to float
+// rounding (a matrix product over fewer rows may round differently, so a proposal within
+// rounding of the pseudo-label threshold could count on one side and not the other), at a
+// fraction of the cost.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +20,13 @@
 
 namespace muse::train {
 
-/// Outside `region` (bool [B, N]), the proposals whose best nucleus class probability under
-/// `probs` ([B, N, K + 1], softmax) reaches `threshold`: L_cons's pseudo-labels (bool [B, N]).
-at::Tensor pseudo_label_mask(const at::Tensor& probs, const at::Tensor& region, double threshold);
+/// L_cons's pseudo-labels: outside `region` (bool [B, N]), the proposals whose best nucleus class
+/// probability under `probs` ([B, N, K + 1], softmax) reaches `threshold`.
+struct PseudoLabels {
+    at::Tensor mask;        ///< bool [B, N]
+    at::Tensor best_class;  ///< int64 [B, N]: each proposal's best nucleus class (its target where masked)
+};
+PseudoLabels pseudo_labels(const at::Tensor& probs, const at::Tensor& region, double threshold);
 
 /// The heads on the proposals of one sample that the loss reaches (those in `in_region` and the
 /// pseudo-labels outside it), with `in_region` narrowed to them: pass both to detection_loss.

@@ -165,9 +165,10 @@ final class MuseCommands {
             Dialogs.showErrorMessage("MUSE", "Epochs must be a whole number >= 1, got '" + epochsText.get() + "'");
             return;
         }
-        // The stain fit: measured to help most where the lab's colours differ from the training
-        // data's, at about 25 s more; the user knows whether theirs do.
-        int stainFit = Dialogs.showYesNoDialog("MUSE fine-tuning", "Also correct for your lab's colours first?\n"
+        // The stain fit: measured to help the heads most where the lab's colours differ from the
+        // training data's, at about 25 s more (full mode learns the colours itself and gained
+        // nothing from it: not asked there); the user knows whether their colours differ.
+        int stainFit = !"full".equals(mode.get()) && Dialogs.showYesNoDialog("MUSE fine-tuning", "Also correct for your lab's colours first?\n"
                 + "Yes where your stain or scanner makes slides look unlike the training data's (about 25 s more); "
                 + "No where they look alike.") ? FinetuneOptions.RECOMMENDED_STAIN_FIT_EPOCHS : 0;
         Path output = newModelPath();
