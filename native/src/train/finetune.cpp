@@ -134,14 +134,12 @@ struct RegionRef {
 
 /// The loss of one sample through the whole network, `input` being its normalised pixels; the
 /// heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
-train::DetectionLoss sample_loss(model::Network& network, const at::Tensor& input, train::LfovSample& sample,
+train::DetectionLoss sample_loss(model::Network& network, const at::Tensor& input, const train::LfovSample& sample,
                                  const train::LossWeights& weights, int stride) {
     const at::Tensor dense = network.net->forward(input).dense;
     const nn::GridFeatures g = nn::grid_features(dense, sample.side, stride);
-    const train::ProposalsInLoss p =
-        train::heads_where_the_loss_reaches(*network.head, g.features, g.proposals, sample.in_region.unsqueeze(0), weights, stride);
-    std::vector<std::vector<LabelledPoint>> nuclei{std::move(sample.nuclei)};
-    return train::detection_loss(p.out.points, p.out.logits, nuclei, weights, p.in_region);
+    return train::loss_where_it_reaches(*network.head, g.features, g.proposals, sample.in_region.unsqueeze(0), sample.nuclei,
+                                        weights, stride);
 }
 
 /// Mean loss (L_reg and L_type as fine-tuning weighs them, no L_cons) of `network` on each
@@ -526,9 +524,8 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                 if (o.mode == FinetuneMode::Heads) {
                     // The heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
                     const CachedSample& c = cache[k];
-                    const train::ProposalsInLoss p =
-                        train::heads_where_the_loss_reaches(*network.head, c.features, c.proposals, c.in_region, weights, stride);
-                    loss = train::detection_loss(p.out.points, p.out.logits, {c.nuclei}, weights, p.in_region);
+                    loss = train::loss_where_it_reaches(*network.head, c.features, c.proposals, c.in_region, c.nuclei, weights,
+                                                        stride);
                 } else {
                     const auto& d = data[refs[k].slide];
                     train::LfovSample smp =

@@ -33,4 +33,11 @@ ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const 
     return r;
 }
 
+DetectionLoss loss_where_it_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features, const at::Tensor& proposals,
+                                    const at::Tensor& in_region, const std::vector<LabelledPoint>& nuclei,
+                                    const LossWeights& weights, std::int64_t stride) {
+    const ProposalsInLoss p = heads_where_the_loss_reaches(head, features, proposals, in_region, weights, stride);
+    return detection_loss(p.out.points, p.out.logits, {nuclei}, weights, p.in_region);
+}
+
 }  // namespace muse::train

@@ -42,4 +42,10 @@ ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const 
                                              const at::Tensor& proposals, const at::Tensor& in_region,
                                              const LossWeights& weights, std::int64_t stride);
 
+/// One sample's loss: heads_where_the_loss_reaches, then detection_loss on those proposals
+/// with the sample's `nuclei`.
+DetectionLoss loss_where_it_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features, const at::Tensor& proposals,
+                                    const at::Tensor& in_region, const std::vector<LabelledPoint>& nuclei,
+                                    const LossWeights& weights, std::int64_t stride);
+
 }  // namespace muse::train
