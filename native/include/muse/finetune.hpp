@@ -82,7 +82,13 @@ struct FinetuneOptions {
     /// (heads mode with it: under a minute) and a few tenths of a point where the lab is like
     /// the training data; full mode learns the colours itself and gained nothing from it.
     int stain_fit_epochs = 0;
+    /// stain_fit_epochs where the user says the lab's colours differ (QuPath's and the viewer's
+    /// question; Java FinetuneOptions.RECOMMENDED_STAIN_FIT_EPOCHS is the same number).
+    static constexpr int kRecommendedStainFitEpochs = 30;
     double stain_fit_lr = 0.02;  ///< Adam, cosine schedule to a tenth of it
+    /// Regions per step of that fit (`batch` is the training's). Fewer per step: more steps for
+    /// the same passes, so the twelve numbers get where they are going in fewer passes.
+    int stain_fit_batch = 4;
     /// adapt_weight's default: the weight is chosen on the annotations (kAdaptChoices).
     static constexpr double kAdaptAuto = -1.0;
     /// Label-free first step: the base model's BatchNorm statistics are re-estimated on tissue

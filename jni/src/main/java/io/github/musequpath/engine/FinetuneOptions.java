@@ -38,7 +38,10 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
     /** adaptWeight: choose the share on the annotations (muse::FinetuneOptions::kAdaptAuto). */
     public static final double AUTO_ADAPT_WEIGHT = -1.0;
 
-    /** stainFitEpochs where a lab asks for the stain fit: the passes measured in docs/finetune.md. */
+    /**
+     * stainFitEpochs where a lab asks for the stain fit: the passes measured in docs/finetune.md
+     * (muse::FinetuneOptions::kRecommendedStainFitEpochs, which the viewer uses, is the same number).
+     */
     public static final int RECOMMENDED_STAIN_FIT_EPOCHS = 30;
 
     public FinetuneOptions {
