@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 
 #include "muse/model.hpp"
+#include "support/cli_refusal.hpp"
 #include "support/synthetic_nuclei.hpp"
 #include "support/test_env.hpp"
 
@@ -103,12 +104,9 @@ TEST_F(CliDetection, TrainEvalDetect) {
     EXPECT_EQ(eval["images"], 1);
 
     const std::string slide = shell_quote((*dir_ / "data" / "images" / "img0.png").string());
-    EXPECT_EQ(test::run_muse("detect " + slide + " -m " + shell_quote((work / "m.muse").string()) + " -o " +
-                           shell_quote((work / "d.geojson").string()),
-                       &out),
-              1);
-    EXPECT_HAS(out, "does not say its pixel size (MPP); give it with --mpp");
-    EXPECT_FALSE(std::filesystem::exists(work / "d.geojson"));
+    EXPECT_TRUE(test::muse_refuses("detect " + slide + " -m " + shell_quote((work / "m.muse").string()) + " -o " +
+                                       shell_quote((work / "d.geojson").string()),
+                                   "does not say its pixel size (MPP); give it with --mpp", work / "d.geojson"));
     ASSERT_EQ(test::run_muse("detect " + slide + " --mpp 0.5 --tile-px 96 --score-threshold 0.05 -m " +
                            shell_quote((work / "m.muse").string()) + " -o " + shell_quote((work / "d.geojson").string()),
                        &out),
@@ -176,12 +174,9 @@ TEST_F(CliDetection, TrainEvalDetect) {
     const auto provenance = nlohmann::json::parse(tuned.config().provenance_json);
     EXPECT_EQ(provenance["thresholds"]["images"], 5);
     EXPECT_EQ(provenance["thresholds"]["stain"], "far-lab");
-    EXPECT_EQ(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split train.txt --stain purple -o " +
-                                 shell_quote((work / "t2.muse").string()),
-                             &out),
-              1);
-    EXPECT_HAS(out, "unknown stain change 'purple'");
-    EXPECT_FALSE(std::filesystem::exists(work / "t2.muse"));
+    EXPECT_TRUE(test::muse_refuses("thresholds -m " + m + " --dataset " + data + " --split train.txt --stain purple -o " +
+                                       shell_quote((work / "t2.muse").string()),
+                                   "unknown stain change 'purple'", work / "t2.muse"));
     EXPECT_NE(test::run_muse("thresholds -m " + m + " --dataset " + data + " --split val.txt", &out), 0);
     EXPECT_HAS(out, "--output is required");
 
@@ -202,12 +197,15 @@ TEST_F(CliDetection, TrainEvalDetect) {
               0)
         << out;
     EXPECT_EQ(nlohmann::json::parse(test::read_file(work / "adapted.json"))["adapted"], 0.5);
-    EXPECT_NE(test::run_muse("adapt -m " + m + " --slide " + slide + " --mpp 0.5 --batch 1 -o " +
-                                 shell_quote((work / "b.muse").string()),
-                             &out),
-              0);
-    EXPECT_HAS(out, "batch must be in 2..64");
-    EXPECT_FALSE(std::filesystem::exists(work / "b.muse"));
+    EXPECT_TRUE(test::muse_refuses("adapt -m " + m + " --slide " + slide + " --mpp 0.5 --batch 1 -o " +
+                                       shell_quote((work / "b.muse").string()),
+                                   "batch must be in 2..64", work / "b.muse"));
+    EXPECT_TRUE(test::muse_refuses("adapt -m " + m + " --slide " + slide + " --mpp 0.5 --weight 2 -o " +
+                                       shell_quote((work / "b.muse").string()),
+                                   "--weight: Value 2 is not a share in 0..1", work / "b.muse", std::nullopt));
+    EXPECT_TRUE(test::muse_refuses("eval -m " + m + " --split train.txt --dataset " + data + " --adapt --adapt-weight 1.5 -o " +
+                                       shell_quote((work / "e.json").string()),
+                                   "--adapt-weight: Value 1.5 is not a share in 0..1", work / "e.json", std::nullopt));
 }
 
 TEST_F(CliDetection, TrainsDecoderAndHeadsOnAFrozenImportedBackbone) {
@@ -278,23 +276,19 @@ TEST_F(CliDetection, FinetuneSimulatesAnotherLabsStain) {
     ASSERT_EQ(test::run_muse("info " + shell_quote((work / "lab.muse").string()), &out), 0) << out;
     EXPECT_HAS(out, "far-lab");
     EXPECT_HAS(out, "\"adapt_weight\":-1.0");  // the options: chosen on the annotations (auto)
-    EXPECT_NE(test::run_muse("finetune -m " + model + " --dataset " + data + " --adapt-weight 1.5 -o " +
-                             shell_quote((work / "x.muse").string()), &out),
-              0);  // CLI11's range check: its own exit code
-    EXPECT_HAS(out, "--adapt-weight: Value 1.5 is neither 'auto' nor a share in 0..1");
-    EXPECT_NE(test::run_muse("finetune -m " + model + " --dataset " + data + " --adapt-weight sometimes -o " +
-                             shell_quote((work / "x.muse").string()), &out),
-              0);
-    EXPECT_HAS(out, "--adapt-weight: Value sometimes is neither 'auto' nor a share in 0..1");
-    EXPECT_EQ(test::run_muse("finetune -m " + model + " --dataset " + data + " --stain purple -o " +
-                             shell_quote((work / "x.muse").string()), &out),
-              1);
-    EXPECT_HAS(out, "unknown stain change 'purple': use one of weak-h");
-    EXPECT_EQ(test::run_muse("finetune -m " + model + " --slide a.png --annotations a.geojson --stain far-lab -o " +
-                             shell_quote((work / "x.muse").string()), &out),
-              1);
-    EXPECT_HAS(out, "--stain simulates another lab on --dataset images only");
-    EXPECT_FALSE(std::filesystem::exists(work / "x.muse"));
+    const std::string to_x = " -o " + shell_quote((work / "x.muse").string());
+    // The option parser's range checks exit with its own codes (nullopt: any failure).
+    EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --adapt-weight 1.5" + to_x,
+                                   "--adapt-weight: Value 1.5 is neither 'auto' nor a share in 0..1", work / "x.muse", std::nullopt));
+    EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --adapt-weight sometimes" + to_x,
+                                   "--adapt-weight: Value sometimes is neither 'auto' nor a share in 0..1", work / "x.muse",
+                                   std::nullopt));
+    EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --backbone-lr-scale 0" + to_x,
+                                   "--backbone-lr-scale: Value 0 is not a share in (0, 1]", work / "x.muse", std::nullopt));
+    EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --stain purple" + to_x,
+                                   "unknown stain change 'purple': use one of weak-h", work / "x.muse"));
+    EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --slide a.png --annotations a.geojson --stain far-lab" + to_x,
+                                   "--stain simulates another lab on --dataset images only", work / "x.muse"));
 }
 
 TEST_F(CliDetection, ErrorsAreClear) {
@@ -320,12 +314,9 @@ TEST_F(CliDetection, ErrorsAreClear) {
               1);
     EXPECT_HAS(out, "split_train.txt");
     // An absurd pixel size is an error, not an empty GeoJSON with exit 0.
-    EXPECT_EQ(test::run_muse("detect " + shell_quote((*dir_ / "data" / "images" / "img0.png").string()) +
-                                 " --mpp 1e308 -o " + shell_quote((work / "x.geojson").string()),
-                             &out),
-              1);
-    EXPECT_HAS(out, "a pixel size of 1e+308 um/px (given with --mpp) is outside 0.05-100 um/px");
-    EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
+    EXPECT_TRUE(test::muse_refuses("detect " + shell_quote((*dir_ / "data" / "images" / "img0.png").string()) +
+                                       " --mpp 1e308 -o " + shell_quote((work / "x.geojson").string()),
+                                   "a pixel size of 1e+308 um/px (given with --mpp) is outside 0.05-100 um/px", work / "x.geojson"));
     // Empty glass: 0 nuclei may be genuine, so a result and exit 0, with a loud warning saying why.
     RgbImage glass(320, 320);
     std::fill(glass.pixels.begin(), glass.pixels.end(), std::uint8_t{245});

@@ -417,7 +417,7 @@ TEST(Finetune, FitsAStainCorrectionThatTheNewModelKeeps) {
     o.sample_px = 192;
     o.adapt_weight = 0.0;
     o.stain_fit_epochs = 15;
-    o.batch = 1;
+    o.stain_fit_batch = 1;  // a step per image: 45 steps
     const FinetuneResult r = finetune(base, base.config().classes, annotated_squares(images), o);
     EXPECT_LT(r.stain_fit_loss_last, 0.8 * r.stain_fit_loss_first)
         << r.stain_fit_loss_first << " -> " << r.stain_fit_loss_last;

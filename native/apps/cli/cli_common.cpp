@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <exception>
 #include <cstdio>
 #include <iostream>
 
@@ -101,6 +102,26 @@ void add_precision_option(CLI::App& cmd, Precision& target, Precision fallback) 
         ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
         ->default_str(to_string(fallback));
     target = fallback;
+}
+
+CLI::Validator share_validator(bool zero_allowed, std::optional<double> auto_value) {
+    const std::string range = zero_allowed ? "in 0..1" : "in (0, 1]";
+    const std::string expected = auto_value ? "neither 'auto' nor a share " + range : "not a share " + range;
+    return CLI::Validator(
+        [=](std::string& v) -> std::string {
+            if (auto_value && v == "auto") {
+                v = std::to_string(*auto_value);
+                return "";
+            }
+            try {
+                std::size_t used = 0;
+                const double s = std::stod(v, &used);
+                if (used == v.size() && (zero_allowed ? s >= 0.0 : s > 0.0) && s <= 1.0) return "";
+            } catch (const std::exception&) {
+            }
+            return "Value " + v + " is " + expected;
+        },
+        auto_value ? "auto|SHARE" : "SHARE");
 }
 
 std::string describe_precision(Precision requested) {

@@ -1,6 +1,7 @@
 // Pieces shared by several `muse` subcommands: checkpoint options, messages.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,11 @@ void simulate_lab(std::vector<LabelledImage>& images, const std::string& stain, 
 
 /// Adds --precision auto|fp32|bf16 to `cmd`, parsed into `target`, which starts as `fallback`.
 void add_precision_option(CLI::App& cmd, Precision& target, Precision fallback = Precision::Auto);
+
+/// Checks a share given on the command line: a number in [0, 1] ((0, 1] when `zero_allowed` is
+/// false). With `auto_value`, the word "auto" is accepted too and becomes that number, so the
+/// option can read straight into its double.
+CLI::Validator share_validator(bool zero_allowed, std::optional<double> auto_value = std::nullopt);
 
 /// "bf16 (AVX512-BF16)", "fp32 (this CPU has no native bfloat16)": what a run will use.
 std::string describe_precision(Precision requested);

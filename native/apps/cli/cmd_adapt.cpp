@@ -24,6 +24,7 @@ Command add_adapt_command(CLI::App& app) {
     cmd->add_option("--tiles", o->adapt.tiles, "Tissue tiles to read, spread evenly over the slides")->capture_default_str();
     cmd->add_option("--tile-px", o->adapt.tile_px, "Tile side at the model's pixel size (multiple of 32)")->capture_default_str();
     cmd->add_option("--weight", o->adapt.weight, "Share of the lab's statistics (the rest: the model's own)")
+        ->check(share_validator(true))
         ->capture_default_str();
     cmd->add_flag("--no-tissue-mask", [o](std::int64_t) { o->adapt.tissue_mask = false; },
                   "Use tiles anywhere, not only where there is tissue (for images that are all tissue)");

@@ -49,6 +49,7 @@ Command add_eval_command(CLI::App& app) {
     cmd->add_flag("--adapt", o->adapt,
                   "First adapt each model's BatchNorm statistics to the images it scores (muse adapt; label-free)");
     cmd->add_option("--adapt-weight", o->adaptation.weight, "With --adapt: share of the images' statistics (muse adapt --weight)")
+        ->check(share_validator(true))
         ->capture_default_str();
     cmd->add_flag("--tta", o->detect.tta, "Average the model over each image and its three mirror images (4x slower)");
     // float32 by default: a score must not depend on the machine; --precision auto|bf16 measures

@@ -55,8 +55,7 @@ void add_simulated_annotations(FinetuneData& data, const std::string& dataset, c
 
 Command add_finetune_command(CLI::App& app) {
     struct Options {
-        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint, stain = "none",
-                    adapt_weight = "auto";
+        std::string model, output, mode = "full", report, dataset, split = "split_train.txt", checkpoint, stain = "none";
         std::vector<std::string> slides, annotations;
         double mpp = 0.0, fraction = 0.5;
         bool new_classes = false, no_lfov = false;
@@ -89,15 +88,7 @@ Command add_finetune_command(CLI::App& app) {
     cmd->add_option("--lr-min", o->ft.lr_min, "Learning rate at the end of the cosine schedule")->capture_default_str();
     cmd->add_option("--backbone-lr-scale", o->ft.backbone_lr_scale,
                     "Full mode: the backbone learns at this share of the learning rate (decoder and heads at all of it)")
-        ->check([](const std::string& v) -> std::string {
-            try {
-                std::size_t used = 0;
-                const double s = std::stod(v, &used);
-                if (used == v.size() && s > 0.0 && s <= 1.0) return "";
-            } catch (const std::exception&) {
-            }
-            return "Value " + v + " is not a share in (0, 1]";
-        })
+        ->check(share_validator(false))
         ->capture_default_str();
     cmd->add_option("--reg-weight", o->ft.reg_weight, "lambda_reg: weight of the coordinate loss")->capture_default_str();
     cmd->add_option("--type-weight", o->ft.type_weight, "lambda_type: weight of the class loss")->capture_default_str();
@@ -112,21 +103,12 @@ Command add_finetune_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--seed", o->ft.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_flag("--new-classes", o->new_classes, "Point classes the model lacks become new classes (else an error)");
-    cmd->add_option("--adapt-weight", o->adapt_weight,
+    cmd->add_option("--adapt-weight", o->ft.adapt_weight,
                     "First adapt the model's BatchNorm statistics to these slides' tissue (label-free, as muse adapt), "
                     "blended with its own at this share; 0 = off; auto = the share among 0, 0.5 and 1 whose model "
                     "fits the clicked nuclei best before training (docs/finetune.md)")
-        ->check([](const std::string& v) -> std::string {
-            if (v == "auto") return "";
-            try {
-                std::size_t used = 0;
-                const double w = std::stod(v, &used);
-                if (used == v.size() && w >= 0.0 && w <= 1.0) return "";
-            } catch (const std::exception&) {
-            }
-            return "Value " + v + " is neither 'auto' nor a share in 0..1";
-        })
-        ->capture_default_str();
+        ->transform(share_validator(true, FinetuneOptions::kAdaptAuto))
+        ->default_str("auto");
     cmd->add_option("--stain-fit-epochs", o->ft.stain_fit_epochs,
                     "First fit a correction of the lab's stain (12 numbers on the pixels' optical density, every "
                     "weight frozen) on the annotated regions for this many passes; the new model keeps it; 0 = off. "
@@ -134,6 +116,9 @@ Command add_finetune_command(CLI::App& app) {
         ->check(CLI::Range(0, 1000))
         ->capture_default_str();
     cmd->add_option("--stain-fit-lr", o->ft.stain_fit_lr, "Learning rate of that fit")->capture_default_str();
+    cmd->add_option("--stain-fit-batch", o->ft.stain_fit_batch, "Regions per optimiser step of that fit")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
     cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file, written after every epoch (default: OUTPUT.ckpt)");
     cmd->add_flag("--resume", o->ft.resume, "Continue an interrupted run from its checkpoint (same options)");
     cmd->add_option("--report", o->report, "Write the fine-tuning history as JSON");
@@ -164,7 +149,6 @@ Command add_finetune_command(CLI::App& app) {
         o->ft.mode = parse_finetune_mode(o->mode);
         o->ft.lfov = !o->no_lfov;
         o->ft.adapt_tissue_mask = o->dataset.empty();  // a data set's patches are all tissue
-        o->ft.adapt_weight = o->adapt_weight == "auto" ? FinetuneOptions::kAdaptAuto : std::stod(o->adapt_weight);
 
         FinetuneData data(base, o->new_classes);
         nlohmann::json sources = nlohmann::json::array();

@@ -87,6 +87,7 @@ json options_json(const FinetuneOptions& o) {
             {"seed", o.seed}};
     // Written only when it is not 1, so checkpoints made before it existed still resume.
     if (o.backbone_lr_scale != 1.0) j["backbone_lr_scale"] = o.backbone_lr_scale;
+    if (o.stain_fit_batch != 4) j["stain_fit_batch"] = o.stain_fit_batch;  // the same, for the fit's batch
     return j;
 }
 
@@ -192,7 +193,8 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
     lfov.lfov = false;
     lfov.augment.colour_jitter = 0.0;  // the colours are what is being fitted
     weights.cons = 0.0;
-    const auto steps_per_epoch = static_cast<std::int64_t>((refs.size() + o.batch - 1) / o.batch);
+    const std::size_t batch = static_cast<std::size_t>(o.stain_fit_batch);
+    const auto steps_per_epoch = static_cast<std::int64_t>((refs.size() + batch - 1) / batch);
     const int epochs = o.stain_fit_epochs;
     const std::int64_t total = static_cast<std::int64_t>(refs.size()) * epochs;
     std::int64_t step = 0, done = 0;
@@ -206,8 +208,8 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
             train::set_learning_rate(optimiser, train::cosine_lr(o.stain_fit_lr, o.stain_fit_lr / 10, step,
                                                                  steps_per_epoch * epochs));
             optimiser.zero_grad();
-            const std::size_t first = static_cast<std::size_t>(s) * o.batch;
-            const std::size_t last = std::min(first + o.batch, order.size());
+            const std::size_t first = static_cast<std::size_t>(s) * batch;
+            const std::size_t last = std::min(first + batch, order.size());
             for (std::size_t i = first; i < last; ++i) {
                 progress.check();
                 const RegionRef& ref = refs[order[i]];
@@ -274,6 +276,7 @@ void FinetuneOptions::validate() const {
     require(adapt_tiles >= kMinAdaptTiles && adapt_tiles <= 100000,
             "adapt_tiles must be in " + std::to_string(kMinAdaptTiles) + "..100000, got " + std::to_string(adapt_tiles));
     require(stain_fit_epochs >= 0 && stain_fit_lr > 0, "stain_fit_epochs must be >= 0 and stain_fit_lr > 0");
+    require(stain_fit_batch >= 1, "stain_fit_batch must be at least 1, got " + std::to_string(stain_fit_batch));
     require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
 }
 
