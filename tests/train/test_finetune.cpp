@@ -209,6 +209,7 @@ TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
     o.batch = 2;
     o.sample_px = 128;
     o.lr = 1e-3;
+    o.stain_fit_epochs = 2;  // done before the first epoch: kept in the checkpoint, not redone
     o.checkpoint = dir / "whole.ckpt";
     const FinetuneResult whole = finetune(base, base.config().classes, slides, o);
 
@@ -221,12 +222,24 @@ TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
                  Cancelled);
     ASSERT_TRUE(std::filesystem::exists(o.checkpoint)) << "the finished epoch is kept";
     o.resume = true;
-    const FinetuneResult resumed = finetune(base, base.config().classes, slides, o);
+    std::vector<std::string> steps;
+    const FinetuneResult resumed = finetune(base, base.config().classes, slides, o,
+                                            Progress([&](const ProgressUpdate& u) { steps.push_back(u.message); }));
     EXPECT_EQ(resumed.resumed_after_epoch, 1);
     ASSERT_EQ(resumed.history.size(), 3u);
     const auto a = whole.model.state_dict(), b = resumed.model.state_dict();
     ASSERT_EQ(a.size(), b.size());
     for (const auto& [name, t] : a) EXPECT_TRUE(at::equal(t, b.at(name))) << name;
+    EXPECT_EQ(resumed.model.config().od_transform, whole.model.config().od_transform);
+    ASSERT_EQ(resumed.model.config().od_transform.size(), 12u);
+    EXPECT_EQ(resumed.stain_fit_loss_first, whole.stain_fit_loss_first) << "reported as the first run did it";
+    EXPECT_EQ(resumed.adapt_weight, whole.adapt_weight);
+    EXPECT_EQ(nlohmann::json::parse(resumed.model.config().provenance_json)["base_model"],
+              nlohmann::json::parse(whole.model.config().provenance_json)["base_model"]);
+    for (const auto& step : steps) {  // the fit, the adaptation and its choice
+        EXPECT_TRUE(step.find("stain") == std::string::npos && step.find("adapting") == std::string::npos)
+            << "redone on resuming: " << step;
+    }
 
     // Other options cannot resume that checkpoint.
     o.lr = 5e-4;

@@ -232,6 +232,127 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
     return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + 12);
 }
 
+/// What fine-tuning does before its first epoch (the stain fit, then the BatchNorm adaptation
+/// and its choice), in the `result` fields and the start model's provenance: a checkpoint keeps
+/// it so that a resumed run neither repeats it nor reports it differently.
+json preparation_json(const FinetuneResult& r, const json& start_provenance) {
+    json adapt_losses = json::array();
+    for (const auto& [w, loss] : r.adapt_losses) adapt_losses.push_back({{"weight", w}, {"loss", loss}});
+    return {{"stain_fit_loss_first", r.stain_fit_loss_first},
+            {"stain_fit_loss_last", r.stain_fit_loss_last},
+            {"adapt_weight", r.adapt_weight},
+            {"adapt_losses", adapt_losses},
+            {"adapted_tiles", r.adapted_tiles},
+            {"adapted_layers", r.adapted_layers},
+            {"base_model_provenance", start_provenance}};
+}
+
+void restore_preparation(const json& j, FinetuneResult& r, const std::string& where) {
+    try {
+        r.stain_fit_loss_first = j.at("stain_fit_loss_first").get<double>();
+        r.stain_fit_loss_last = j.at("stain_fit_loss_last").get<double>();
+        r.adapt_weight = j.at("adapt_weight").get<double>();
+        for (const auto& e : j.at("adapt_losses")) r.adapt_losses.emplace_back(e.at("weight").get<double>(), e.at("loss").get<double>());
+        r.adapted_tiles = j.at("adapted_tiles").get<std::int64_t>();
+        r.adapted_layers = j.at("adapted_layers").get<std::int64_t>();
+        if (!j.at("base_model_provenance").is_object()) throw CorruptFile(where + ": base_model_provenance is not an object");
+    } catch (const json::exception& e) {
+        throw CorruptFile(where + ": the fine-tuning's first steps are recorded wrongly: " + e.what());
+    }
+}
+
+/// A checkpoint to resume from, checked against the options it must have been made with.
+struct SavedRun {
+    ModelConfig config;           ///< od_transform: the stain fit it did
+    model::NamedTensors weights;  ///< the network's, after `epoch`
+    model::NamedTensors adam;     ///< the optimiser's state
+    int epoch = 0;
+    std::vector<FinetuneEpoch> history;
+    json prepared;                ///< preparation_json; null in checkpoints made before it was kept
+};
+
+SavedRun read_checkpoint(const FinetuneOptions& o) {
+    const std::string where = "'" + o.checkpoint.string() + "'";
+    if (!std::filesystem::exists(o.checkpoint)) throw InvalidArgument("cannot resume: no checkpoint at " + where);
+    model::ModelFileContents file = model::read_model_file(o.checkpoint);
+    const json state = json::parse(file.config.provenance_json).value(kCheckpointKey, json());
+    if (!state.is_object()) throw InvalidArgument(where + " is not a fine-tuning checkpoint");
+    if (state.value("options", json()) != options_json(o)) {
+        throw InvalidArgument("cannot resume from " + where + ": it was made with other options (" +
+                              state.value("options", json()).dump() + ")");
+    }
+    SavedRun saved;
+    saved.adam = model::take_prefixed(file.weights, kAdamPrefix);
+    saved.weights = std::move(file.weights);
+    saved.config = std::move(file.config);
+    // The checkpoint's checksums prove it was written whole, not by whom: its state is read
+    // with checked numbers, and a wrong field is an error naming the file.
+    try {
+        const auto epoch = io::json_integer(state.at("epoch"), 0, o.epochs);
+        if (!epoch) throw CorruptFile(where + ": its epoch is not in 0.." + std::to_string(o.epochs));
+        saved.epoch = static_cast<int>(*epoch);
+        for (const auto& e : state.at("history")) saved.history.push_back(epoch_from_json(e, where));
+    } catch (const json::exception& e) {
+        throw CorruptFile(where + ": fine-tuning state is damaged: " + e.what());
+    }
+    saved.prepared = state.value("prepared", json());
+    return saved;
+}
+
+/// The model training starts from: the base with the lab's stain correction fitted
+/// (FinetuneOptions::stain_fit_epochs; written into `config`) and its BatchNorm statistics
+/// adapted to the slides (FinetuneOptions::adapt_weight), what was done recorded in `result`.
+template <class StartNetwork>
+Model prepare_start(const Model& base, const ModelConfig& base_config, ModelConfig& config, const std::vector<FinetuneSlide>& data,
+                    const std::vector<RegionRef>& refs, const std::vector<detect::TilePlan>& plans,
+                    const train::LfovOptions& lfov, const train::LossWeights& weights, const FinetuneOptions& o,
+                    FinetuneResult& result, const StartNetwork& start_network, const Progress& progress) {
+    // The stain correction, fitted first (FinetuneOptions::stain_fit_epochs): everything after
+    // it, the statistics included, sees the lab's pixels as corrected.
+    Model corrected = base;
+    if (o.stain_fit_epochs > 0) {
+        model::Network net = start_network(base);
+        config.od_transform = fit_stain_correction(net, config, data, refs, plans, lfov, weights, o, result, progress);
+        ModelConfig with = base_config;
+        with.od_transform = config.od_transform;
+        corrected = Model::from_weights(with, base.state_dict());
+    }
+
+    // The label-free first step: the statistics of the lab's tissue, so that the heads (and,
+    // in heads mode, the cached features) start from activations normalised as in training.
+    // Chosen (kAdaptAuto): each blend's model scores the clicked nuclei before any training, and
+    // the best fit is where training starts; a lab like the training data keeps the model's own.
+    const std::optional<AdaptResult> adapted = adapt_to_slides(corrected, data, o, progress);
+    std::optional<Model> chosen;
+    if (adapted) {
+        result.adapted_tiles = adapted->tiles;
+        result.adapted_layers = adapted->batchnorm_layers;
+        result.adapt_weight = o.adapt_weight;
+        if (o.adapt_weight == FinetuneOptions::kAdaptAuto) {
+            double best = std::numeric_limits<double>::infinity();
+            for (const double w : kAdaptChoices) {
+                progress.check();
+                Model candidate = blend_batchnorm_statistics(corrected, *adapted, w);
+                model::Network net = start_network(candidate);
+                const double loss = loss_on_regions(net, config, data, refs, plans, lfov, weights);
+                result.adapt_losses.emplace_back(w, loss);
+                progress.report({static_cast<std::int64_t>(result.adapt_losses.size()),
+                                 static_cast<std::int64_t>(std::size(kAdaptChoices)), "weights",
+                                 "choosing how far to adapt to the slides' stain"});
+                if (loss < best) {
+                    best = loss;
+                    result.adapt_weight = w;
+                    chosen = std::move(candidate);
+                }
+            }
+            if (result.adapt_weight == 0.0) result.adapted_tiles = result.adapted_layers = 0;  // the model's own kept
+        } else {
+            chosen = adapted->model;
+        }
+    }
+    return chosen ? *chosen : corrected;
+}
+
 }  // namespace
 
 FinetuneMode parse_finetune_mode(const std::string& name) {
@@ -359,50 +480,22 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
         return network;
     };
 
-    // The stain correction, fitted first (FinetuneOptions::stain_fit_epochs): everything after
-    // it, the statistics included, sees the lab's pixels as corrected.
-    Model corrected = base;
-    if (o.stain_fit_epochs > 0) {
-        model::Network net = start_network(base);
-        config.od_transform = fit_stain_correction(net, config, data, refs, plans, lfov, weights, o, result, progress);
-        ModelConfig with = base_config;
-        with.od_transform = config.od_transform;
-        corrected = Model::from_weights(with, base.state_dict());
-    }
+    // A resumed run reads its checkpoint first: the options must match before any work, and
+    // the stain fit and adaptation it already did are taken from it, not done again.
+    std::optional<SavedRun> saved;
+    if (o.resume) saved = read_checkpoint(o);
 
-    // The label-free first step: the statistics of the lab's tissue, so that the heads (and,
-    // in heads mode, the cached features) start from activations normalised as in training.
-    // Chosen (kAdaptAuto): each blend's model scores the clicked nuclei before any training, and
-    // the best fit is where training starts; a lab like the training data keeps the model's own.
-    const std::optional<AdaptResult> adapted = adapt_to_slides(corrected, data, o, progress);
-    std::optional<Model> chosen;
-    if (adapted) {
-        result.adapted_tiles = adapted->tiles;
-        result.adapted_layers = adapted->batchnorm_layers;
-        result.adapt_weight = o.adapt_weight;
-        if (o.adapt_weight == FinetuneOptions::kAdaptAuto) {
-            double best = std::numeric_limits<double>::infinity();
-            for (const double w : kAdaptChoices) {
-                progress.check();
-                Model candidate = blend_batchnorm_statistics(corrected, *adapted, w);
-                model::Network net = start_network(candidate);
-                const double loss = loss_on_regions(net, config, data, refs, plans, lfov, weights);
-                result.adapt_losses.emplace_back(w, loss);
-                progress.report({static_cast<std::int64_t>(result.adapt_losses.size()),
-                                 static_cast<std::int64_t>(std::size(kAdaptChoices)), "weights",
-                                 "choosing how far to adapt to the slides' stain"});
-                if (loss < best) {
-                    best = loss;
-                    result.adapt_weight = w;
-                    chosen = std::move(candidate);
-                }
-            }
-            if (result.adapt_weight == 0.0) result.adapted_tiles = result.adapted_layers = 0;  // the model's own kept
-        } else {
-            chosen = adapted->model;
-        }
+    std::optional<Model> prepared;  // where training starts, when this run prepares it
+    if (saved && saved->prepared.is_object()) {
+        config.od_transform = saved->config.od_transform;
+        restore_preparation(saved->prepared, result, "'" + o.checkpoint.string() + "'");
+    } else {
+        prepared = prepare_start(base, base_config, config, data, refs, plans, lfov, weights, o, result, start_network, progress);
     }
-    const Model& start_model = chosen ? *chosen : corrected;
+    // The weights come from the checkpoint when resuming; the start only has to have its shapes.
+    const Model& start_model = prepared ? *prepared : base;
+    const json start_provenance = prepared ? json::parse(start_model.config().provenance_json)
+                                           : saved->prepared.at("base_model_provenance");
     model::Network network = start_network(start_model);
 
     // Two parameter groups: the decoder and heads at the learning rate, the backbone (trained in
@@ -444,30 +537,11 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     torch::optim::Adam optimiser(std::move(groups), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 
     int start_epoch = 0;
-    if (o.resume) {
-        if (!std::filesystem::exists(o.checkpoint)) {
-            throw InvalidArgument("cannot resume: no checkpoint at '" + o.checkpoint.string() + "'");
-        }
-        model::ModelFileContents saved = model::read_model_file(o.checkpoint);
-        const json state = json::parse(saved.config.provenance_json).value(kCheckpointKey, json());
-        if (!state.is_object()) throw InvalidArgument("'" + o.checkpoint.string() + "' is not a fine-tuning checkpoint");
-        if (state.at("options") != options_json(o)) {
-            throw InvalidArgument("cannot resume from '" + o.checkpoint.string() +
-                                  "': it was made with other options (" + state.at("options").dump() + ")");
-        }
-        const model::NamedTensors adam = model::take_prefixed(saved.weights, kAdamPrefix);
-        model::load_weights(*network.net, saved.weights, "the checkpoint");
-        train::restore_adam_state(optimiser, trainable, adam);
-        // The checkpoint's checksums prove it was written whole, not by whom: its state is read
-        // with checked numbers, and a wrong field is an error naming the file.
-        try {
-            const auto epoch = io::json_integer(state.at("epoch"), 0, o.epochs);
-            if (!epoch) throw CorruptFile("'" + o.checkpoint.string() + "': its epoch is not in 0.." + std::to_string(o.epochs));
-            start_epoch = static_cast<int>(*epoch);
-            for (const auto& e : state.at("history")) result.history.push_back(epoch_from_json(e, "'" + o.checkpoint.string() + "'"));
-        } catch (const json::exception& e) {
-            throw CorruptFile("'" + o.checkpoint.string() + "': fine-tuning state is damaged: " + e.what());
-        }
+    if (saved) {
+        model::load_weights(*network.net, saved->weights, "the checkpoint");
+        train::restore_adam_state(optimiser, trainable, saved->adam);
+        start_epoch = saved->epoch;
+        result.history = saved->history;
         result.resumed_after_epoch = start_epoch;
     }
 
@@ -566,7 +640,12 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             json history = json::array();
             for (const auto& e : result.history) history.push_back(epoch_json(e));
             ModelConfig cp = config;
-            cp.provenance_json = json{{kCheckpointKey, {{"epoch", epoch}, {"options", options_json(o)}, {"history", history}}}}.dump();
+            cp.provenance_json = json{{kCheckpointKey,
+                                       {{"epoch", epoch},
+                                        {"options", options_json(o)},
+                                        {"history", history},
+                                        {"prepared", preparation_json(result, start_provenance)}}}}
+                                     .dump();
             model::write_model_file(o.checkpoint, cp, all);
         }
         if (on_epoch) on_epoch(report);
@@ -575,7 +654,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     json provenance = json::parse(o.provenance_json);
     if (!provenance.is_object()) provenance = json{{"caller", provenance}};
     provenance["source"] = "muse finetune";
-    provenance["base_model"] = json::parse(start_model.config().provenance_json);  // with the adaptation, if any
+    provenance["base_model"] = start_provenance;  // with the adaptation, if any
     json history = json::array();
     for (const auto& e : result.history) history.push_back(epoch_json(e));
     std::vector<std::string> new_classes;
