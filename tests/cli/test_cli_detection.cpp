@@ -266,7 +266,7 @@ TEST_F(CliDetection, FinetuneSimulatesAnotherLabsStain) {
     const std::string data = shell_quote((*dir_ / "data").string());
     const std::string model = shell_quote((std::filesystem::path(MUSE_SAMPLES_DIR).parent_path() / "models" / "muse-default.muse").string());
     ASSERT_EQ(test::run_muse("finetune -m " + model + " --dataset " + data + " --split train.txt --stain far-lab --mode heads "
-                             "--epochs 1 --sample-px 256 -o " + shell_quote((work / "lab.muse").string()),
+                             "--epochs 1 --sample-px 256 --stain-fit-epochs 3 -o " + shell_quote((work / "lab.muse").string()),
                              &out),
               0)
         << out;

@@ -63,10 +63,11 @@ check_kills pseudolabel "$work/pseudo.geojson" "$work/pseudo-ref.geojson" \
     "$muse" pseudolabel "$slide" -m "$model" --annotations "$annotations" -o "$work/pseudo.geojson" --threshold 0.5
 
 # Fine-tuning: killed at several moments, then resumed until done; the model equals an
-# uninterrupted run's (same options, same seed).
+# uninterrupted run's (same options, same seed). A short colour fit: a resumed run takes it from
+# the checkpoint instead of fitting again, and must still end with the same weights.
 tune() {
     "$muse" finetune -m "$model" --slide "$slide" --annotations "$annotations" --mode heads --epochs 60 \
-        --sample-px 512 --seed 3 "$@"
+        --sample-px 512 --seed 3 --stain-fit-epochs 5 "$@"
 }
 start=$(now_ms)
 tune -o "$work/tuned-ref.muse" > "$work/tune-ref.log" 2>&1 || { cat "$work/tune-ref.log" >&2; fail "finetune: the uninterrupted run failed"; }

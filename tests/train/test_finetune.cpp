@@ -308,6 +308,7 @@ TEST(Finetune, AdaptsTheBatchNormStatisticsToTheSlidesFirstAtTheGivenWeight) {
     o.epochs = 1;
     o.sample_px = 192;
     o.adapt_tissue_mask = false;
+    o.stain_fit_epochs = 0;  // the adaptation alone, compared with adapt_batchnorm on the base model's pixels
     const FinetuneResult r = finetune(base, base.config().classes, slides, o);
     EXPECT_GE(r.adapted_tiles, 8);
     EXPECT_GT(r.adapted_layers, 10);
@@ -372,6 +373,9 @@ TEST(Finetune, ChoosesTheAdaptationWeightThatFitsTheClickedNucleiBest) {
     o.epochs = 1;
     o.sample_px = 192;
     o.adapt_tissue_mask = false;
+    // The choice alone, on the lab's own pixels: the stain fit (on by default) would first undo
+    // the stain change that the choice is checked against.
+    o.stain_fit_epochs = 0;
 
     const auto far_slides = lab(0.3, 2.5);
     const FinetuneResult far = finetune(base, base.config().classes, far_slides, o);
@@ -410,7 +414,7 @@ TEST(Finetune, ChoosesTheAdaptationWeightThatFitsTheClickedNucleiBest) {
 
 // FinetuneOptions::stain_fit_epochs: twelve numbers on the input's optical density fitted to
 // the clicked nuclei with every weight frozen lower the loss under a strong stain change, and
-// the new model carries them (ModelConfig::od_transform); off by default.
+// the new model carries them (ModelConfig::od_transform); on by default, off at 0.
 TEST(Finetune, FitsAStainCorrectionThatTheNewModelKeeps) {
     const Model base = test::synthetic_detector();
     StainChange far;
@@ -424,7 +428,8 @@ TEST(Finetune, FitsAStainCorrectionThatTheNewModelKeeps) {
         images.push_back(std::move(img));
     }
     FinetuneOptions o;
-    EXPECT_EQ(o.stain_fit_epochs, 0) << "off unless asked for (docs/finetune.md)";
+    EXPECT_EQ(o.stain_fit_epochs, 30) << "on by default (docs/finetune.md)";
+    EXPECT_EQ(o.stain_fit_batch, 1);
     o.mode = FinetuneMode::Heads;
     o.epochs = 1;
     o.sample_px = 192;

@@ -166,25 +166,15 @@ void MainWindow::build_menus() {
             return;
         }
         bool ok = false;
-        const QString mode = QInputDialog::getItem(this, tr("Fine-tune"), tr("What to train (heads: about half a minute)"),
+        const QString mode = QInputDialog::getItem(this, tr("Fine-tune"), tr("What to train (heads: under a minute)"),
                                                    {"heads", "decoder", "full"}, 0, false, &ok);
         if (!ok) return;
         const int epochs = QInputDialog::getInt(this, tr("Fine-tune"), tr("Epochs"), 30, 1, 1000, 1, &ok);
         if (!ok) return;
-        // The user knows whether the lab's colours differ from the training slides'; the fit
-        // helps most there and costs a few tenths of a point where they look alike
-        // (docs/finetune.md), so it is asked, not assumed.
-        const auto colours = QMessageBox::question(
-            this, tr("Fine-tune"),
-            tr("Also correct for your lab's colours first?\n\nYes where your stain or scanner makes the slides look "
-               "different from the training data (adds about half a minute); No where they look alike."),
-            QMessageBox::Yes | QMessageBox::No | QMessageBox::Cancel, QMessageBox::No);
-        if (colours == QMessageBox::Cancel) return;
-        const int stain_fit_epochs = colours == QMessageBox::Yes ? FinetuneOptions::kRecommendedStainFitEpochs : 0;
         const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
         const std::filesystem::path suggested = model_path_.parent_path() / (model_path_.stem().string() + "-finetuned-" + stamp.toStdString() + ".muse");
         const QString f = QFileDialog::getSaveFileName(this, tr("Save the fine-tuned model as"), q(suggested), tr("MUSE models (*.muse)"));
-        if (!f.isEmpty()) start_finetune(to_path(f), mode.toStdString(), epochs, stain_fit_epochs);
+        if (!f.isEmpty()) start_finetune(to_path(f), mode.toStdString(), epochs);
     });
     run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancel_job);
 }
@@ -448,8 +438,7 @@ bool MainWindow::start_detect(DetectScope scope) {
     });
 }
 
-bool MainWindow::start_finetune(const std::filesystem::path& output, const std::string& mode, int epochs,
-                                int stain_fit_epochs) {
+bool MainWindow::start_finetune(const std::filesystem::path& output, const std::string& mode, int epochs) {
     if (job_.running()) {
         show_error(tr("%1 is still running; cancel it or wait").arg(job_.title()));
         return false;
@@ -467,7 +456,6 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
                                        "the drawn annotations"));
         options.mode = parse_finetune_mode(mode);
         options.epochs = epochs;
-        options.stain_fit_epochs = stain_fit_epochs;
         options.validate();
     });
     if (!ready) return false;

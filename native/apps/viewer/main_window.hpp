@@ -54,8 +54,8 @@ public:
     bool start_detect(DetectScope scope);
     /// Starts fine-tuning (`mode` "heads", "decoder" or "full") on the drawn annotations; the new
     /// model goes to `output` (never the loaded model's file) and is used from then on.
-    /// `stain_fit_epochs` > 0: the lab's colours are fitted first (FinetuneOptions::stain_fit_epochs).
-    bool start_finetune(const std::filesystem::path& output, const std::string& mode, int epochs, int stain_fit_epochs = 0);
+    /// The library's defaults otherwise: the lab's colours are fitted first, BatchNorm adapted.
+    bool start_finetune(const std::filesystem::path& output, const std::string& mode, int epochs);
     void cancel_job();
 
     SlideView* view() { return view_; }

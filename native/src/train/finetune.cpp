@@ -85,9 +85,10 @@ json options_json(const FinetuneOptions& o) {
             {"adapt_tiles", o.adapt_tiles},
             {"adapt_tissue_mask", o.adapt_tissue_mask},
             {"seed", o.seed}};
-    // Written only when it is not 1, so checkpoints made before it existed still resume.
+    // Written only when they differ from the values of the time before they existed, so that
+    // checkpoints made then still resume with those values.
     if (o.backbone_lr_scale != 1.0) j["backbone_lr_scale"] = o.backbone_lr_scale;
-    if (o.stain_fit_batch != 4) j["stain_fit_batch"] = o.stain_fit_batch;  // the same, for the fit's batch
+    if (o.stain_fit_batch != 4) j["stain_fit_batch"] = o.stain_fit_batch;
     return j;
 }
 

@@ -416,7 +416,7 @@ public final class Muse {
      */
     public static final class Builder {
         private String model, nativeLibrary;
-        private int threads, tileSize, stainFitEpochs;
+        private int threads, tileSize, stainFitEpochs = FinetuneOptions.DEFAULT_STAIN_FIT_EPOCHS;
         private double scoreThreshold, mergeRadius;
         private boolean ellipses, allowNewClasses;
         private DetectOptions.Precision precision = DetectOptions.Precision.AUTO;
@@ -448,8 +448,7 @@ public final class Muse {
         public Builder allowNewClasses(boolean a) { allowNewClasses = a; return this; }
         /**
          * Fine-tuning: first fit a correction of the lab's colours on the annotated areas for this
-         * many passes (FinetuneOptions.RECOMMENDED_STAIN_FIT_EPOCHS where the stain or scanner
-         * differs from the training data's); 0 (default) = off.
+         * many passes (default FinetuneOptions.DEFAULT_STAIN_FIT_EPOCHS); 0 = off.
          */
         public Builder stainFitEpochs(int n) { stainFitEpochs = n; return this; }
         public Builder progress(ProgressListener l) { listener = l; return this; }

@@ -1,7 +1,6 @@
 package qupath.ext.muse;
 
 import io.github.musequpath.engine.Cancellation;
-import io.github.musequpath.engine.FinetuneOptions;
 import io.github.musequpath.engine.FinetuneResult;
 import io.github.musequpath.engine.NativeLibrary;
 import io.github.musequpath.engine.NucleusClass;
@@ -149,7 +148,7 @@ final class MuseCommands {
         List<PathObject> selected = new ArrayList<>(imageData.getHierarchy().getSelectionModel().getSelectedObjects());
         ChoiceDialog<String> modeDialog = new ChoiceDialog<>("heads", "heads", "decoder", "full");
         modeDialog.setTitle("MUSE fine-tuning");
-        modeDialog.setHeaderText("What to train: heads (about half a minute), decoder, or full (minutes on a CPU)");
+        modeDialog.setHeaderText("What to train: heads (under a minute), decoder, or full (minutes on a CPU)");
         var mode = modeDialog.showAndWait();
         if (mode.isEmpty()) return;
         TextInputDialog epochsDialog = new TextInputDialog("30");
@@ -165,12 +164,6 @@ final class MuseCommands {
             Dialogs.showErrorMessage("MUSE", "Epochs must be a whole number >= 1, got '" + epochsText.get() + "'");
             return;
         }
-        // The stain fit: measured to help the heads most where the lab's colours differ from the
-        // training data's, at about 25 s more (full mode learns the colours itself and gained
-        // nothing from it: not asked there); the user knows whether their colours differ.
-        int stainFit = !"full".equals(mode.get()) && Dialogs.showYesNoDialog("MUSE fine-tuning", "Also correct for your lab's colours first?\n"
-                + "Yes where your stain or scanner makes slides look unlike the training data's (about 25 s more); "
-                + "No where they look alike.") ? FinetuneOptions.RECOMMENDED_STAIN_FIT_EPOCHS : 0;
         Path output = newModelPath();
         MuseSettings s = MusePreferences.settings();
         // Which point classes the model lacks (loads the model: off the FX thread), then ask, then run.
@@ -180,20 +173,20 @@ final class MuseCommands {
                     + (lacking.size() == 1 ? "it" : "them") + " to the model as new classes? (No: nothing is fine-tuned.)")) {
                 return;
             }
-            startFinetune(imageData, selected, output, mode.get(), epochs, newClasses, stainFit, s);
+            startFinetune(imageData, selected, output, mode.get(), epochs, newClasses, s);
         });
     }
 
     private void startFinetune(ImageData<BufferedImage> imageData, List<PathObject> selected, Path output, String mode, int epochs,
-                               boolean newClasses, int stainFitEpochs, MuseSettings s) {
+                               boolean newClasses, MuseSettings s) {
         // Minutes of work: a window that does not block QuPath, with Cancel.
         runWith(new ProgressWindow(qupath.getStage()), "MUSE: fine-tuning",
-                builder -> builder.allowNewClasses(newClasses).stainFitEpochs(stainFitEpochs).build()
+                builder -> builder.allowNewClasses(newClasses).build()
                         .finetune(imageData, selected, output.toString(), mode, epochs),
                 (Muse.Finetuned done) -> {
             FinetuneResult r = done.result();
             imageData.getHistoryWorkflow().addStep(new DefaultScriptableWorkflowStep("MUSE fine-tune",
-                    MuseScript.finetune(s, output, mode, epochs, newClasses, stainFitEpochs)));
+                    MuseScript.finetune(s, output, mode, epochs, newClasses)));
             var last = r.history().get(r.history().size() - 1);
             String leftOut = done.points().leftOutNote();
             if (Dialogs.showYesNoDialog("MUSE", "Saved " + output + "\n" + r.regions() + " regions, " + r.nuclei() + " nuclei, final loss "

@@ -1,5 +1,6 @@
 package qupath.ext.muse;
 
+import io.github.musequpath.engine.FinetuneOptions;
 import java.nio.file.Path;
 
 /**
@@ -71,13 +72,10 @@ public final class MuseScript {
 
     /** Fine-tuning on the selected annotations, with point classes the model lacks added as new classes if `newClasses`. */
     public static String finetune(MuseSettings s, Path output, String mode, int epochs, boolean newClasses) {
-        return finetune(s, output, mode, epochs, newClasses, 0);
-    }
-
-    /** The same, fitting a correction of the lab's colours first for `stainFitEpochs` passes (0 = not). */
-    public static String finetune(MuseSettings s, Path output, String mode, int epochs, boolean newClasses, int stainFitEpochs) {
         String b = builder(s);
-        String extra = (newClasses ? ".allowNewClasses(true)" : "") + (stainFitEpochs > 0 ? ".stainFitEpochs(" + stainFitEpochs + ")" : "");
+        // The colour fit's passes are written out: the script replays this run whatever a later
+        // version's default.
+        String extra = (newClasses ? ".allowNewClasses(true)" : "") + ".stainFitEpochs(" + FinetuneOptions.DEFAULT_STAIN_FIT_EPOCHS + ")";
         b = b.substring(0, b.length() - ".build()".length()) + extra + ".build()";
         return b + ".finetune(getCurrentImageData(), getSelectedObjects(), " + quote(output.toString()) + ", "
                 + quote(mode) + ", " + epochs + ")";

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.musequpath.engine.ClassifiedPoints;
+import io.github.musequpath.engine.FinetuneOptions;
 import io.github.musequpath.engine.Region;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -120,15 +121,17 @@ class MuseSafetyTest {
     @Test
     void aFineTuneThatAddsClassesReplaysWithThem() {
         assertEquals("qupath.ext.muse.Muse.builder().defaultModel().tileSize(512).scoreThreshold(0.0).mergeRadius(0.0).ellipses(false)"
-                + ".precision(\"auto\").allowNewClasses(true).build().finetune(getCurrentImageData(), getSelectedObjects(), "
+                + ".precision(\"auto\").allowNewClasses(true).stainFitEpochs(30).build().finetune(getCurrentImageData(), getSelectedObjects(), "
                 + "\"/m/new.muse\", \"heads\", 30)", MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, true));
     }
 
     @Test
-    void aFineTuneThatCorrectsTheColoursReplaysWithTheStainFit() {
-        String script = MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, false, 30);
-        assertTrue(script.contains(".precision(\"auto\").stainFitEpochs(30).build().finetune("), script);
-        assertFalse(MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, true, 0).contains("stainFit"));
+    void aFineTuneReplaysWithTheColourFitItRanWith() {
+        // Written out, not left to the default: a later version's default must not change a replay.
+        String script = MuseScript.finetune(MuseSettings.defaults(), Path.of("/m/new.muse"), "heads", 30, false);
+        assertTrue(script.contains(".precision(\"auto\").stainFitEpochs(" + FinetuneOptions.DEFAULT_STAIN_FIT_EPOCHS + ").build().finetune("), script);
+        assertEquals(30, FinetuneOptions.DEFAULT_STAIN_FIT_EPOCHS);
+        assertEquals(FinetuneOptions.DEFAULT_STAIN_FIT_EPOCHS, FinetuneOptions.builder().build().stainFitEpochs());
     }
 
     @Test

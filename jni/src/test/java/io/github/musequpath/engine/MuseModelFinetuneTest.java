@@ -46,8 +46,9 @@ class MuseModelFinetuneTest {
                 List.of(new ClassifiedPoints(cls, xy)));
     }
 
+    /** CI-sized: a short colour fit (the default's 30 passes would triple these tests' time). */
     static FinetuneOptions.Builder quick() {
-        return FinetuneOptions.builder().mode(FinetuneOptions.Mode.HEADS).epochs(3).samplePx(512).lr(1e-3);
+        return FinetuneOptions.builder().mode(FinetuneOptions.Mode.HEADS).epochs(3).samplePx(512).lr(1e-3).stainFitEpochs(2);
     }
 
     @Test
