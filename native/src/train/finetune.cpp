@@ -236,13 +236,18 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
 /// What fine-tuning does before its first epoch (the stain fit, then the BatchNorm adaptation
 /// and its choice), in the `result` fields and the start model's provenance: a checkpoint keeps
 /// it so that a resumed run neither repeats it nor reports it differently.
+/// FinetuneResult::adapt_losses as the model's provenance and the checkpoint write them.
+json adapt_losses_json(const FinetuneResult& r) {
+    json losses = json::array();
+    for (const auto& [w, loss] : r.adapt_losses) losses.push_back({{"weight", w}, {"loss", loss}});
+    return losses;
+}
+
 json preparation_json(const FinetuneResult& r, const json& start_provenance) {
-    json adapt_losses = json::array();
-    for (const auto& [w, loss] : r.adapt_losses) adapt_losses.push_back({{"weight", w}, {"loss", loss}});
     return {{"stain_fit_loss_first", r.stain_fit_loss_first},
             {"stain_fit_loss_last", r.stain_fit_loss_last},
             {"adapt_weight", r.adapt_weight},
-            {"adapt_losses", adapt_losses},
+            {"adapt_losses", adapt_losses_json(r)},
             {"adapted_tiles", r.adapted_tiles},
             {"adapted_layers", r.adapted_layers},
             {"base_model_provenance", start_provenance}};
@@ -660,15 +665,13 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     for (const auto& e : result.history) history.push_back(epoch_json(e));
     std::vector<std::string> new_classes;
     for (std::size_t i = base_config.classes.size(); i < classes.size(); ++i) new_classes.push_back(classes[i].name);
-    json adapt_losses = json::array();
-    for (const auto& [w, loss] : result.adapt_losses) adapt_losses.push_back({{"weight", w}, {"loss", loss}});
     provenance["finetune"] = {{"by", std::string("muse ") + MUSE_VERSION_STRING},
                               {"options", options_json(o)},
                               {"adapt_weight", result.adapt_weight},
                               {"stain_fit", {{"od_transform", config.od_transform},
                                              {"loss_first_epoch", result.stain_fit_loss_first},
                                              {"loss_last_epoch", result.stain_fit_loss_last}}},
-                              {"adapt_losses", adapt_losses},
+                              {"adapt_losses", adapt_losses_json(result)},
                               {"regions", result.regions},
                               {"nuclei", result.nuclei},
                               {"new_classes", new_classes},
