@@ -168,6 +168,7 @@ FinetuneOptions finetune_options(JNIEnv* env, jobject options) {
     if (!options) throw InvalidArgument("fine-tuning options are missing");
     FinetuneOptions o;
     o.mode = parse_finetune_mode(jni::string_field(env, options, "mode"));
+    o.precision = parse_precision(jni::string_field(env, options, "precision"));
     o.seed = static_cast<std::uint64_t>(jni::long_field(env, options, "seed"));
     o.lr = jni::double_field(env, options, "lr");
     o.lr_min = jni::double_field(env, options, "lrMin");

@@ -14,6 +14,8 @@
 #include "muse/errors.hpp"
 #include "muse/model.hpp"
 #include "muse/precision.hpp"
+#include "model/network.hpp"
+#include "model/weights.hpp"
 #include "support/synthetic_nuclei.hpp"
 
 namespace muse {
@@ -91,6 +93,49 @@ TEST(Precision, Bf16OutputsAreFloat32AndCloseToFloat32s) {
                                       m.point_features(img.image, points, Precision::Bf16));
     std::cout << "[ precision ] point features relative error " << err << "\n";
     EXPECT_LT(err, 0.05);
+}
+
+// Training and fine-tuning passes (model::forward_dense): under bfloat16 the dense map comes back
+// float32 and gradients reach float32 leaves: the stain fit's twelve numbers and the weights.
+// Single gradient elements carry bfloat16's rounding through every layer back, so what is
+// compared is what the optimisers use: the twelve numbers' gradient, and the direction of a whole
+// weight's gradient (cosine similarity).
+TEST(Precision, Bf16TrainingPassesGiveFloat32GradientsCloseToFloat32s) {
+    const Model m = test::synthetic_detector();
+    if (!bf16_runs_here(m)) {
+        model::Network net = model::build_network(m.config());
+        EXPECT_THROW(model::forward_dense(net, at::zeros({1, 3, 64, 64}), Precision::Bf16), InvalidArgument);
+        return;
+    }
+    const LabelledImage img = test::synthetic_nuclei_image(128, 128, 20, 8300);
+    const at::Tensor rgb = image_to_tensor(img.image);
+    struct Grads {
+        at::Tensor dense, stain, weight;
+    };
+    auto run = [&](Precision p) {
+        model::Network net = model::build_network(m.config());
+        model::load_weights(*net.net, m.state_dict(), "the synthetic detector");
+        net.net->eval();
+        const at::Tensor matrix = at::eye(3).set_requires_grad(true), offset = at::zeros({3}).set_requires_grad(true);
+        const at::Tensor dense = model::forward_dense(net, model::normalise_rgb(rgb, m.config(), matrix, offset), p);
+        EXPECT_EQ(dense.scalar_type(), at::kFloat) << to_string(p);
+        dense.square().mean().backward();
+        const at::Tensor first = net.net->parameters().front();  // the encoder's first convolution
+        EXPECT_TRUE(first.grad().defined()) << to_string(p);
+        return Grads{dense.detach(), at::cat({matrix.grad().flatten(), offset.grad()}), first.grad().flatten().clone()};
+    };
+    const Grads f32 = run(Precision::Fp32), b16 = run(Precision::Bf16);
+    const double dense_err = relative_error(f32.dense, b16.dense);
+    const double stain_cos = at::cosine_similarity(f32.stain, b16.stain, 0).item<double>();
+    const double weight_cos = at::cosine_similarity(f32.weight, b16.weight, 0).item<double>();
+    std::cout << "[ precision ] training pass, bf16 vs fp32: dense map relative error " << dense_err
+              << "; gradient cosine (relative error): the stain numbers' " << stain_cos << " ("
+              << relative_error(f32.stain, b16.stain) << "), the first weight's " << weight_cos << " ("
+              << relative_error(f32.weight, b16.weight) << ")\n";
+    EXPECT_GT(dense_err, 0.0) << "bfloat16 must really run";
+    EXPECT_LT(dense_err, 0.05);
+    EXPECT_GT(stain_cos, 0.95);
+    EXPECT_GT(weight_cos, 0.9);
 }
 
 TEST(Precision, Bf16DetectionsMatchFloat32sWithinAPixelAndClass) {

@@ -16,6 +16,7 @@
 #include "muse/eval.hpp"
 #include "muse/finetune.hpp"
 #include "muse/geojson.hpp"
+#include "muse/precision.hpp"
 #include "muse/stain.hpp"
 #include "slide/sources.hpp"
 #include "support/synthetic_nuclei.hpp"
@@ -197,6 +198,46 @@ TEST(Finetune, HeadsModeAdaptsTheModelToHeldOutLabels) {
     EXPECT_EQ(r.history.size(), 40u);
     EXPECT_LT(r.history.back().loss_type, r.history.front().loss_type);
     EXPECT_NE(r.model.config().provenance_json.find("muse finetune"), std::string::npos);
+}
+
+// FinetuneOptions::precision: bfloat16 fine-tuning (the stain fit, the cached features and the
+// heads' products) learns what float32 fine-tuning learns, on CPUs with native bfloat16; elsewhere
+// it is refused before any work.
+TEST(Finetune, Bf16LearnsTheHeldOutLabelsAsFloat32DoesOrIsRefused) {
+    const Model base = test::synthetic_detector();
+    const auto train = swapped_set(6, 7000), held_out = swapped_set(3, 7100);
+    FinetuneOptions o;
+    EXPECT_EQ(o.precision, Precision::Auto) << "bfloat16 where the CPU has it (docs/performance.md)";
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 40;
+    o.batch = 2;
+    o.sample_px = 192;
+    o.lr = 3e-3;
+    o.lr_min = 3e-4;
+    o.stain_fit_epochs = 3;
+    o.precision = Precision::Bf16;
+    if (native_bf16_isa().empty()) {
+        try {
+            finetune(base, base.config().classes, annotated_squares(train), o);
+            FAIL() << "bf16 fine-tuning without native bfloat16 must be refused";
+        } catch (const InvalidArgument& e) {
+            EXPECT_NE(std::string(e.what()).find("native bfloat16"), std::string::npos) << e.what();
+        }
+        return;
+    }
+    const FinetuneResult b16 = finetune(base, base.config().classes, annotated_squares(train), o);
+    o.precision = Precision::Fp32;
+    const FinetuneResult f32 = finetune(base, base.config().classes, annotated_squares(train), o);
+    const EvalReport before = evaluate_model(base, held_out, {});
+    const double f1_b16 = evaluate_model(b16.model, held_out, {}).mean_f1, f1_f32 = evaluate_model(f32.model, held_out, {}).mean_f1;
+    std::cout << "[ finetune ] held-out mean F1 " << before.mean_f1 << " -> fp32 " << f1_f32 << ", bf16 " << f1_b16
+              << "; stain fit loss fp32 " << f32.stain_fit_loss_last << ", bf16 " << b16.stain_fit_loss_last << "\n";
+    EXPECT_GT(f1_b16, before.mean_f1 + 0.4);
+    EXPECT_NEAR(f1_b16, f1_f32, 0.05);
+    EXPECT_NEAR(b16.stain_fit_loss_last, f32.stain_fit_loss_last, 0.1 * f32.stain_fit_loss_last);
+    EXPECT_NEAR(b16.history.back().loss, f32.history.back().loss, 0.2 * f32.history.back().loss);
+    EXPECT_EQ(nlohmann::json::parse(b16.model.config().provenance_json)["finetune"]["options"]["precision"], "bf16");
+    EXPECT_FALSE(nlohmann::json::parse(f32.model.config().provenance_json)["finetune"]["options"].contains("precision"));
 }
 
 TEST(Finetune, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {

@@ -9,6 +9,7 @@
 
 #include "muse/errors.hpp"
 #include "muse/eval.hpp"
+#include "muse/precision.hpp"
 #include "muse/train.hpp"
 #include "support/synthetic_nuclei.hpp"
 #include "support/test_env.hpp"
@@ -50,6 +51,28 @@ TEST(Training, LossFallsAndHeldOutF1Rises) {
     EXPECT_GT(r.best_val.mean_f1, 0.7) << eval_report_table(r.best_val);
     // The model that comes back scores what training measured.
     EXPECT_NEAR(evaluate_model(r.model, val, eval).mean_f1, r.best_val.mean_f1, 1e-9);
+}
+
+// TrainOptions::precision: bfloat16 training passes (float32 weights, Adam and losses) learn as
+// float32's do where the CPU has native bfloat16; elsewhere they are refused before any work.
+TEST(Training, Bf16TrainingLearnsAsFloat32DoesOrIsRefused) {
+    const auto train = synthetic_set(8, 100), val = synthetic_set(3, 900);
+    TrainOptions o = quick(30);
+    EXPECT_EQ(o.precision, Precision::Fp32) << "float32 unless asked (docs/performance.md)";
+    o.precision = Precision::Bf16;
+    if (native_bf16_isa().empty()) {
+        EXPECT_THROW(train_detector(small_detector(), {}, train, val, o), InvalidArgument);
+        return;
+    }
+    const TrainResult b16 = train_detector(small_detector(), {}, train, val, o);
+    const TrainResult f32 = train_detector(small_detector(), {}, train, val, quick(30));
+    std::cout << "[ training ] bf16: loss " << b16.history.front().loss << " -> " << b16.history.back().loss << ", held-out F1 "
+              << b16.best_val.mean_f1 << " (fp32: " << f32.history.back().loss << ", " << f32.best_val.mean_f1 << "); "
+              << b16.history.back().seconds << " s per epoch against " << f32.history.back().seconds << "\n";
+    EXPECT_LT(b16.history.back().loss, 0.6 * b16.history.front().loss);
+    EXPECT_GT(b16.best_val.mean_f1, 0.7) << eval_report_table(b16.best_val);
+    EXPECT_NEAR(b16.best_val.mean_f1, f32.best_val.mean_f1, 0.1);
+    EXPECT_NE(b16.model.config().provenance_json.find("\"precision\":\"bf16\""), std::string::npos);
 }
 
 TEST(Training, SameSeedSameModel) {

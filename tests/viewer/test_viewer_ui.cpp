@@ -334,13 +334,18 @@ TEST_F(ViewerJobs, FineTuningOnDrawnAnnotationsSavesANewModelAndUsesIt) {
     EXPECT_NE(errors_[0].find("Choose a new file"), std::string::npos) << errors_[0];
 
     QSignalSpy finished(window_.get(), &MainWindow::jobFinished);
+    window_->set_precision(Precision::Fp32);  // the viewer's precision is fine-tuning's too
     ASSERT_TRUE(window_->start_finetune(*dir_ / "tuned.muse", "heads", 2));
     ASSERT_TRUE(finished.wait(300000));
     ASSERT_TRUE(finished.last().at(0).toBool()) << (errors_.size() > 1 ? errors_.back() : "");
     EXPECT_TRUE(std::filesystem::exists(*dir_ / "tuned.muse"));
     EXPECT_EQ(window_->model_path(), *dir_ / "tuned.muse") << "the new model is the current one";
     EXPECT_EQ(test::read_file(*dir_ / "model.muse"), base_before) << "the base model is untouched";
-    EXPECT_EQ(Model::load(*dir_ / "tuned.muse").config().od_transform.size(), 12u) << "the lab's colours fitted first, by default";
+    const Model tuned = Model::load(*dir_ / "tuned.muse");
+    EXPECT_EQ(tuned.config().od_transform.size(), 12u) << "the lab's colours fitted first, by default";
+    // Fine-tuning records its precision when it is not float32: float32 here, as the window was set
+    // (auto would have been bfloat16 on a CPU with it).
+    EXPECT_EQ(tuned.config().provenance_json.find("\"precision\""), std::string::npos) << tuned.config().provenance_json;
 }
 
 TEST_F(ViewerJobs, DetectingInTheViewKeepsEarlierDetectionsElsewhereByClassNameAndANewSlideClearsThem) {

@@ -121,6 +121,7 @@ Command add_finetune_command(CLI::App& app) {
     cmd->add_option("--stain-fit-batch", o->ft.stain_fit_batch, "Regions per optimiser step of that fit")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
+    add_precision_option(*cmd, o->ft.precision);  // measured: same F1, faster (docs/performance.md)
     cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint file, written after every epoch (default: OUTPUT.ckpt)");
     cmd->add_flag("--resume", o->ft.resume, "Continue an interrupted run from its checkpoint (same options)");
     cmd->add_option("--report", o->report, "Write the fine-tuning history as JSON");
@@ -172,7 +173,8 @@ Command add_finetune_command(CLI::App& app) {
             nlohmann::json({{"base_model_file", model_path}, {"data", sources}}).dump();
         status("fine-tuning " + model_path + " (" + base.config().arch + ", mode " + o->mode + ") on " +
                std::to_string(data.regions) + " annotated regions with " + std::to_string(data.nuclei) + " nuclei, " +
-               std::to_string(o->ft.epochs) + " epochs" + (o->ft.resume ? ", resuming" : ""));
+               std::to_string(o->ft.epochs) + " epochs, " + describe_precision(o->ft.precision) +
+               (o->ft.resume ? ", resuming" : ""));
 
         auto last = std::chrono::steady_clock::now();
         InterruptibleProgress progress([&last](const ProgressUpdate& u) {

@@ -73,6 +73,8 @@ Command add_train_command(CLI::App& app) {
                   "Choose a score threshold per class on the validation images (kept only if it scores better)");
     cmd->add_option("--seed", o->train.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_option("--val-every", o->train.val_every, "Epochs between validations")->capture_default_str();
+    // float32 by default: bfloat16 training's final F1 is not yet measured over a whole schedule
+    add_precision_option(*cmd, o->train.precision, Precision::Fp32);
     cmd->add_option("--checkpoint-dir", o->checkpoint_dir,
                     "Write best.muse and last.muse here as training goes, and the whole training state "
                     "(state.ckpt) for --resume");
@@ -144,7 +146,8 @@ Command add_train_command(CLI::App& app) {
         const auto train = read_brca_m2c(o->dataset, o->train_split, o->mpp);
         const auto val = o->val_split.empty() ? std::vector<LabelledImage>{} : read_brca_m2c(o->dataset, o->val_split, o->mpp);
         status("training " + config.arch + " on " + std::to_string(train.size()) + " images (validation: " +
-               std::to_string(val.size()) + "), " + std::to_string(o->train.epochs) + " epochs");
+               std::to_string(val.size()) + "), " + std::to_string(o->train.epochs) + " epochs, " +
+               describe_precision(o->train.precision));
         if (!o->train.checkpoint.empty()) {
             status((o->train.resume ? "resuming from " : "training state saved every " +
                                                           std::to_string(o->train.checkpoint_every) + " epochs to ") +

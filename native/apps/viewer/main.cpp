@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     QCommandLineOption annotations("annotations", "QuPath GeoJSON of areas and classified points to edit", "file");
     QCommandLineOption model("model", "Model file (.muse); default: the bundled default model", "file");
     QCommandLineOption precision("precision",
-                                 "Network arithmetic for detection: auto (bfloat16 where the CPU has it natively, "
+                                 "Network arithmetic for detection and fine-tuning: auto (bfloat16 where the CPU has it natively, "
                                  "AVX512-BF16 or AMX; else fp32), fp32 or bf16",
                                  "auto|fp32|bf16", "auto");
     parser.addOptions({detections, annotations, model, precision});

@@ -456,6 +456,7 @@ bool MainWindow::start_finetune(const std::filesystem::path& output, const std::
                                        "the drawn annotations"));
         options.mode = parse_finetune_mode(mode);
         options.epochs = epochs;
+        options.precision = precision_;
         options.validate();
     });
     if (!ready) return false;

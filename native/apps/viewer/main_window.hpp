@@ -45,7 +45,7 @@ public:
     bool load_model(const std::filesystem::path& path);
     bool export_view(const std::filesystem::path& path);
 
-    /// The network's arithmetic for later detections (muse/precision.hpp); Auto unless set.
+    /// The network's arithmetic for later detections and fine-tunings (muse/precision.hpp); Auto unless set.
     /// Throws InvalidArgument for bf16 on a CPU without native bfloat16.
     void set_precision(Precision precision);
     Precision precision() const { return precision_; }

@@ -1,4 +1,4 @@
-// The arithmetic precision of a model's forward pass.
+// The arithmetic precision of a model's forward pass, and of training's and fine-tuning's passes.
 //
 //   muse::Precision p = muse::parse_precision("auto");   // from --precision or a preference
 //   muse::Precision used = muse::resolve_precision(p);   // Bf16 where the CPU has it, else Fp32
@@ -8,8 +8,10 @@
 // runs under LibTorch's CPU autocast (convolutions and matrix products in bfloat16 on oneDNN's
 // AMX or AVX512-BF16 kernels, 2-7x the float32 rate; other operations in their inputs' type),
 // while the input normalisation before it and the heads, their softmax, decoding and
-// coordinates after it stay float32. Weights are cast per pass, so a
-// model serves both precisions. Chosen by what the CPU reports at run time, never at build time;
+// coordinates after it stay float32. A Model keeps bfloat16 copies of its weights beside the
+// float32 ones (made by its first bfloat16 pass), so it serves both precisions. In training and
+// fine-tuning (TrainOptions / FinetuneOptions::precision) the weights, the optimiser and the
+// losses stay float32 and the passes cast the weights to bfloat16 as they go. Chosen by what the CPU reports at run time, never at build time;
 // on CPUs without native bfloat16, `auto` is float32 and `bf16` is refused with a clear error.
 // Thread-safety: the functions are safe to call from any thread.
 #pragma once

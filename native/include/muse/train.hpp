@@ -29,6 +29,7 @@
 #include "muse/annotations.hpp"
 #include "muse/eval.hpp"
 #include "muse/model.hpp"
+#include "muse/precision.hpp"
 #include "muse/progress.hpp"
 
 namespace muse {
@@ -59,6 +60,10 @@ struct TrainOptions {
                                     ///< validate / return it instead of the last step's (e.g. 0.999)
     bool freeze_backbone = false;   ///< keep the encoder's weights and BatchNorm statistics as given in
                                     ///< initial_weights (an imported MUSE backbone); train decoder and heads
+    /// The network's arithmetic in the training passes (muse/precision.hpp); the validation
+    /// detects in float32 whatever this says, so that its F1 does not depend on the machine.
+    /// Float32 by default: bfloat16 training is measured in docs/performance.md.
+    Precision precision = Precision::Fp32;
     std::uint64_t seed = 1;
     int val_every = 5;              ///< epochs between validations (and checkpoints); the last always
     double val_radius_um = 3.0;     ///< matching radius of the validation F1

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <ATen/ATen.h>
-#include <ATen/autocast_mode.h>
 #include <c10/core/InferenceMode.h>
 
+#include "model/bf16_autocast.hpp"
 #include "model/checkpoint_import.hpp"
 #include "model/model_file.hpp"
 #include "model/network.hpp"
@@ -142,38 +142,6 @@ std::int64_t Model::parameter_count() const { return impl_->parameters; }
 
 std::map<std::string, at::Tensor> Model::state_dict() const { return model::weights_of(*impl_->net); }
 
-namespace {
-
-/// bfloat16 autocast on this thread for one forward pass (the settings are thread-local):
-/// convolutions and matrix products in bfloat16; operations LibTorch's CPU autocast does not
-/// list run in their inputs' type (so the ViT attention's softmax runs in bfloat16, with float32
-/// accumulation inside the kernel). Autocast's own cast cache stays off (it is keyed by address
-/// and could outlive the model): the model keeps its bfloat16 weight copies itself.
-class Bf16Autocast {
-public:
-    Bf16Autocast()
-        : enabled_(at::autocast::is_cpu_enabled()),
-          dtype_(at::autocast::get_autocast_cpu_dtype()),
-          cache_(at::autocast::is_autocast_cache_enabled()) {
-        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-        at::autocast::set_autocast_cache_enabled(false);
-        at::autocast::set_cpu_enabled(true);
-    }
-    ~Bf16Autocast() {
-        at::autocast::set_cpu_enabled(enabled_);
-        at::autocast::set_autocast_cpu_dtype(dtype_);
-        at::autocast::set_autocast_cache_enabled(cache_);
-    }
-    Bf16Autocast(const Bf16Autocast&) = delete;
-    Bf16Autocast& operator=(const Bf16Autocast&) = delete;
-
-private:
-    bool enabled_;
-    at::ScalarType dtype_;
-    bool cache_;
-};
-
-}  // namespace
 
 ForwardOutput Model::forward(const at::Tensor& rgb, Precision precision) const {
     if (!rgb.defined() || rgb.dim() != 4 || rgb.size(3) != 3 || rgb.scalar_type() != at::kByte) {
@@ -189,7 +157,7 @@ ForwardOutput Model::forward(const at::Tensor& rgb, Precision precision) const {
     if (resolve_precision(precision) == Precision::Bf16) {
         nn::EncoderDecoder::Output out;
         {
-            Bf16Autocast autocast;
+            model::Bf16Autocast autocast;
             nn::UseBf16Weights copies(impl_->bf16_weights);
             out = impl_->net->forward(x);
         }

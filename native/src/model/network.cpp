@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 
+#include "model/bf16_autocast.hpp"
 #include "model/variants.hpp"
 
 namespace muse::model {
@@ -59,6 +60,16 @@ at::Tensor correct_stain(const at::Tensor& rgb01, const at::Tensor& matrix, cons
 }
 
 }  // namespace
+
+at::Tensor forward_dense(Network& network, const at::Tensor& input, Precision precision) {
+    if (resolve_precision(precision) != Precision::Bf16) return network.net->forward(input).dense;
+    at::Tensor dense;
+    {
+        Bf16Autocast autocast;
+        dense = network.net->forward(input).dense;
+    }
+    return dense.to(at::kFloat);
+}
 
 at::Tensor normalise_rgb(const at::Tensor& rgb, const ModelConfig& config) {
     if (!config.od_transform.empty()) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "muse/model.hpp"
+#include "muse/precision.hpp"
 #include "nn/heads.hpp"
 #include "nn/muse_net.hpp"
 
@@ -24,6 +25,13 @@ Network build_network(const ModelConfig& config);
 /// fine-tuning modes and the backbone's learning rate go by.
 bool in_backbone(const std::string& name);
 bool in_heads(const std::string& name);
+
+/// The network's dense feature map [B, C, h, w] for a normalised input, float32 whatever the
+/// precision: with Bf16 (after resolve_precision, which refuses it on CPUs without native
+/// bfloat16) the encoder-decoder runs under bfloat16 autocast, in training too (gradients flow
+/// back through the casts to float32 weights and inputs); the heads, losses and decoding that
+/// follow stay float32. Weights are cast per pass here: training changes them every step.
+at::Tensor forward_dense(Network& network, const at::Tensor& input, Precision precision);
 
 /// uint8 RGB tiles [B, H, W, 3] -> the network's float32 input [B, 3, H, W], as the reference
 /// preprocesses (ToTensor: / 255, then Normalize with the config's mean and std).

@@ -9,6 +9,12 @@ namespace muse::nn {
 at::Tensor resize_bilinear(const at::Tensor& x, std::int64_t height, std::int64_t width) {
     // With align_corners=True a same-size resize maps every pixel onto itself: skip the copy.
     if (x.size(-2) == height && x.size(-1) == width) return x;
+    // LibTorch 1.13's bilinear resize has no vectorised bfloat16 kernel: under bfloat16 autocast
+    // it ran 5x slower than in float32, its backward half of a fine-tuning step's (measured,
+    // docs/performance.md). Resized in float32 and handed on in the input's type.
+    if (x.scalar_type() == at::kBFloat16) {
+        return at::upsample_bilinear2d(x.to(at::kFloat), {height, width}, /*align_corners=*/true).to(at::kBFloat16);
+    }
     return at::upsample_bilinear2d(x, {height, width}, /*align_corners=*/true);
 }
 

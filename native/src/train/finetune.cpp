@@ -89,6 +89,8 @@ json options_json(const FinetuneOptions& o) {
     // checkpoints made then still resume with those values.
     if (o.backbone_lr_scale != 1.0) j["backbone_lr_scale"] = o.backbone_lr_scale;
     if (o.stain_fit_batch != 4) j["stain_fit_batch"] = o.stain_fit_batch;
+    const Precision used = resolve_precision(o.precision);
+    if (used != Precision::Fp32) j["precision"] = to_string(used);
     return j;
 }
 
@@ -137,8 +139,8 @@ struct RegionRef {
 /// The loss of one sample through the whole network, `input` being its normalised pixels; the
 /// heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
 train::DetectionLoss sample_loss(model::Network& network, const at::Tensor& input, const train::LfovSample& sample,
-                                 const train::LossWeights& weights, int stride) {
-    const at::Tensor dense = network.net->forward(input).dense;
+                                 const train::LossWeights& weights, int stride, Precision precision) {
+    const at::Tensor dense = model::forward_dense(network, input, precision);
     const nn::GridFeatures g = nn::grid_features(dense, sample.side, stride);
     return train::loss_where_it_reaches(*network.head, g.features, g.proposals, sample.in_region.unsqueeze(0), sample.nuclei,
                                         weights, stride);
@@ -149,7 +151,7 @@ train::DetectionLoss sample_loss(model::Network& network, const at::Tensor& inpu
 /// lab's clicks. The squares alone, not LFoV samples, keep this to a few seconds.
 double loss_on_regions(model::Network& network, const ModelConfig& config, const std::vector<FinetuneSlide>& data,
                        const std::vector<RegionRef>& refs, const std::vector<detect::TilePlan>& plans,
-                       train::LfovOptions lfov, train::LossWeights weights) {
+                       train::LfovOptions lfov, train::LossWeights weights, Precision precision) {
     at::NoGradGuard no_grad;
     network.net->eval();
     lfov.lfov = false;
@@ -159,7 +161,8 @@ double loss_on_regions(model::Network& network, const ModelConfig& config, const
     for (const RegionRef& ref : refs) {
         const auto& d = data[ref.slide];
         train::LfovSample s = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng, false);
-        sum += sample_loss(network, model::normalise_rgb(s.rgb.unsqueeze(0), config), s, weights, lfov.stride_px).total.item<double>();
+        sum += sample_loss(network, model::normalise_rgb(s.rgb.unsqueeze(0), config), s, weights, lfov.stride_px, precision)
+                   .total.item<double>();
     }
     return sum / static_cast<double>(refs.size());
 }
@@ -217,7 +220,7 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
                 const auto& d = data[ref.slide];
                 train::LfovSample smp = train::make_lfov_sample(*d.slide, plans[ref.slide], d.regions[ref.region], lfov, rng);
                 const at::Tensor loss = sample_loss(network, model::normalise_rgb(smp.rgb.unsqueeze(0), config, matrix, offset), smp,
-                                                    weights, lfov.stride_px)
+                                                    weights, lfov.stride_px, o.precision)
                                             .total;
                 (loss / static_cast<double>(last - first)).backward();
                 epoch_loss += loss.item<double>();
@@ -340,7 +343,7 @@ Model prepare_start(const Model& base, const ModelConfig& base_config, ModelConf
                 progress.check();
                 Model candidate = blend_batchnorm_statistics(corrected, *adapted, w);
                 model::Network net = start_network(candidate);
-                const double loss = loss_on_regions(net, config, data, refs, plans, lfov, weights);
+                const double loss = loss_on_regions(net, config, data, refs, plans, lfov, weights, o.precision);
                 result.adapt_losses.emplace_back(w, loss);
                 progress.report({static_cast<std::int64_t>(result.adapt_losses.size()),
                                  static_cast<std::int64_t>(std::size(kAdaptChoices)), "weights",
@@ -405,6 +408,7 @@ void FinetuneOptions::validate() const {
     require(stain_fit_epochs >= 0 && stain_fit_lr > 0, "stain_fit_epochs must be >= 0 and stain_fit_lr > 0");
     require(stain_fit_batch >= 1, "stain_fit_batch must be at least 1, got " + std::to_string(stain_fit_batch));
     require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
+    resolve_precision(precision);  // bf16 on a CPU without native bfloat16: refused now
 }
 
 FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes, const std::vector<FinetuneSlide>& data,
@@ -562,7 +566,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
             const auto& d = data[refs[i].slide];
             train::LfovSample s = train::make_lfov_sample(*d.slide, plans[refs[i].slide], d.regions[refs[i].region], lfov, rng,
                                                           false);
-            const at::Tensor dense = network.net->forward(model::normalise_rgb(s.rgb.unsqueeze(0), config)).dense;
+            const at::Tensor dense = model::forward_dense(network, model::normalise_rgb(s.rgb.unsqueeze(0), config), o.precision);
             CachedSample c;
             const nn::GridFeatures g = nn::grid_features(dense, s.side, stride);
             c.proposals = g.proposals;
@@ -608,12 +612,13 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                     // The heads run with autograd only where the loss reaches (train/loss_proposals.hpp).
                     const CachedSample& c = cache[k];
                     loss = train::loss_where_it_reaches(*network.head, c.features, c.proposals, c.in_region, c.nuclei, weights,
-                                                        stride);
+                                                        stride, o.precision);
                 } else {
                     const auto& d = data[refs[k].slide];
                     train::LfovSample smp =
                         train::make_lfov_sample(*d.slide, plans[refs[k].slide], d.regions[refs[k].region], lfov, rng);
-                    loss = sample_loss(network, model::normalise_rgb(smp.rgb.unsqueeze(0), config), smp, weights, stride);
+                    loss = sample_loss(network, model::normalise_rgb(smp.rgb.unsqueeze(0), config), smp, weights, stride,
+                                       o.precision);
                 }
                 (loss.total / static_cast<double>(last - first)).backward();
                 report.loss += loss.total.item<double>();

@@ -15,6 +15,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "muse/precision.hpp"
 #include "nn/heads.hpp"
 #include "train/detection_loss.hpp"
 
@@ -38,14 +39,18 @@ struct ProposalsInLoss {
 /// `features` [1, N, C] at `proposals` [N, 2], `in_region` bool [1, N]; `weights` gives the
 /// pseudo-label threshold. The pseudo-labels are kept whatever lambda_cons is, so that the
 /// loss report (L_cons and the pseudo-label count) is the same as on every proposal.
+/// `precision` Bf16: the heads' matrix products run under bfloat16 autocast (their outputs,
+/// points and logits, come back float32 for the loss).
 ProposalsInLoss heads_where_the_loss_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features,
                                              const at::Tensor& proposals, const at::Tensor& in_region,
-                                             const LossWeights& weights, std::int64_t stride);
+                                             const LossWeights& weights, std::int64_t stride,
+                                             Precision precision = Precision::Fp32);
 
 /// One sample's loss: heads_where_the_loss_reaches, then detection_loss on those proposals
 /// with the sample's `nuclei`.
 DetectionLoss loss_where_it_reaches(nn::DetectionHeadImpl& head, const at::Tensor& features, const at::Tensor& proposals,
                                     const at::Tensor& in_region, const std::vector<LabelledPoint>& nuclei,
-                                    const LossWeights& weights, std::int64_t stride);
+                                    const LossWeights& weights, std::int64_t stride,
+                                    Precision precision = Precision::Fp32);
 
 }  // namespace muse::train

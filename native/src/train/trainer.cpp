@@ -46,7 +46,7 @@ void check_labels(const std::vector<LabelledImage>& images, std::size_t classes,
 }
 
 nlohmann::json options_json(const TrainOptions& o) {
-    return {{"epochs", o.epochs},
+    nlohmann::json j = {{"epochs", o.epochs},
             {"batch", o.batch},
             {"tile_px", o.tile_px},
             {"lr", o.lr},
@@ -72,6 +72,11 @@ nlohmann::json options_json(const TrainOptions& o) {
             {"val_radius_um", o.val_radius_um},
             {"tune_threshold", o.tune_threshold},
             {"class_thresholds", o.class_thresholds}};
+    // The precision used, written only when it is not float32 (as every run was before the
+    // option), so that older checkpoints still resume.
+    const Precision used = resolve_precision(o.precision);
+    if (used != Precision::Fp32) j["precision"] = to_string(used);
+    return j;
 }
 
 model::NamedTensors clone_all(const model::NamedTensors& weights) {
@@ -156,6 +161,7 @@ void TrainOptions::validate() const {
     require(val_radius_um > 0, "val_radius_um must be > 0");
     require(checkpoint_every >= 1, "checkpoint_every must be at least 1, got " + std::to_string(checkpoint_every));
     require(!resume || !checkpoint.empty(), "resume needs a checkpoint file");
+    resolve_precision(precision);  // bf16 on a CPU without native bfloat16: refused now
 }
 
 TrainResult train_detector(const ModelConfig& config_in, const std::map<std::string, at::Tensor>& initial_weights,
@@ -310,7 +316,7 @@ TrainResult train_detector(const ModelConfig& config_in, const std::map<std::str
                 nuclei.push_back(std::move(t.nuclei));
             }
             const at::Tensor x = model::normalise_rgb(at::stack(tiles), config);
-            const at::Tensor dense = network.net->forward(x).dense;
+            const at::Tensor dense = model::forward_dense(network, x, o.precision);
             const nn::DetectionHeadImpl::Output out = network.head->forward(dense, o.tile_px, config.detection.proposal_stride_px);
             const train::DetectionLoss loss = train::detection_loss(out.points, out.logits, nuclei, weights);
             optimiser.zero_grad();

@@ -317,7 +317,7 @@ public final class Muse {
                 throw new IllegalArgumentException("cannot create the folder for " + out + ": " + e.getMessage(), e);
             }
             FinetuneOptions options = FinetuneOptions.builder().mode(m).epochs(epochs).allowNewClasses(allowNewClasses)
-                    .stainFitEpochs(stainFitEpochs).build();
+                    .stainFitEpochs(stainFitEpochs).precision(settings.precision()).build();
             FinetuneResult r = model.finetune(List.of(labelled.image()), options, out, listener, cancellation);
             LOG.info("MUSE: fine-tuned model written to {} ({} points used{})", out, labelled.points().used(),
                     labelled.points().leftOutNote().isEmpty() ? "" : "; " + labelled.points().leftOutNote());

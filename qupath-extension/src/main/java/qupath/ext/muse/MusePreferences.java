@@ -49,8 +49,9 @@ final class MusePreferences {
                 .description("Small ellipses (3 um radius) instead of points").build());
         items.add(new PropertyItemBuilder<>(PRECISION, String.class).name("Precision").category(CATEGORY)
                 .choices(List.of("auto", "fp32", "bf16"))
-                .description("auto: bfloat16 where the CPU has it natively (AVX512-BF16, AMX), about 1.2-2x faster, detections "
-                        + "within a pixel of float32's; fp32: float32 everywhere; bf16: refused on CPUs without it").build());
+                .description("Detection and fine-tuning. auto: bfloat16 where the CPU has it natively (AVX512-BF16, AMX), "
+                        + "about 1.2-2x faster, detections within a pixel of float32's, fine-tuned models as accurate; "
+                        + "fp32: float32 everywhere; bf16: refused on CPUs without it").build());
         items.add(new PropertyItemBuilder<>(RING_UM, Double.class).name("Pseudo-label ring (um)").category(CATEGORY)
                 .description("Width of the area around annotated regions where pseudo-labels are proposed").build());
         items.add(new PropertyItemBuilder<>(RING_THRESHOLD, Double.class).name("Pseudo-label confidence").category(CATEGORY)

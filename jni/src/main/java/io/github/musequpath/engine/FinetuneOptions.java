@@ -22,16 +22,21 @@ import java.nio.file.Path;
  *                        stain differs gets its own statistics and one like the training data
  *                        keeps the model's (docs/finetune.md)
  * @param stainFitEpochs  first fit a correction of the lab's stain (12 numbers, every weight
- *                        frozen) on the annotated regions for this many passes; 0 (default) =
- *                        off. 30 helps HEADS mode where the stain differs strongly, at about 25 s
+ *                        frozen) on the annotated regions for this many passes; 0 = off;
+ *                        DEFAULT_STAIN_FIT_EPOCHS by default (closes most of a strong stain
+ *                        shift's gap, costs nothing where the colours are alike)
+ * @param precision       the network's arithmetic while fine-tuning: AUTO (default) = bfloat16
+ *                        where the CPU has it natively (same F1 as float32 within the noise,
+ *                        faster; docs/performance.md), else float32; BF16 on a CPU without it
+ *                        is an INVALID_ARGUMENT error
  * @param seed            random seed (same seed and threads: same model)
  * @param allowNewClasses point classes the model lacks become new classes (else an error)
  * @param checkpoint      checkpoint file written after every epoch; null = next to the output
  * @param resume          continue an interrupted run from its checkpoint
  */
 public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, boolean lfov, double lr, double lrMin,
-                              double consWeight, double consThreshold, double adaptWeight, int stainFitEpochs, long seed, boolean allowNewClasses, Path checkpoint,
-                              boolean resume) {
+                              double consWeight, double consThreshold, double adaptWeight, int stainFitEpochs,
+                              DetectOptions.Precision precision, long seed, boolean allowNewClasses, Path checkpoint, boolean resume) {
 
     public enum Mode { FULL, DECODER, HEADS }
 
@@ -47,6 +52,7 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
 
     public FinetuneOptions {
         if (mode == null) throw new IllegalArgumentException("mode must be given");
+        if (precision == null) throw new IllegalArgumentException("precision must be given");
     }
 
     /**
@@ -72,6 +78,7 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
         private double lr = 1e-4, lrMin = 1e-5, consWeight = 0.1, consThreshold = 0.9, adaptWeight = AUTO_ADAPT_WEIGHT;
         private long seed = 1;
         private Path checkpoint;
+        private DetectOptions.Precision precision = DetectOptions.Precision.AUTO;
 
         public Builder mode(Mode v) { mode = v; return this; }
         public Builder epochs(int v) { epochs = v; return this; }
@@ -84,6 +91,7 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
         public Builder consThreshold(double v) { consThreshold = v; return this; }
         public Builder adaptWeight(double v) { adaptWeight = v; return this; }
         public Builder stainFitEpochs(int v) { stainFitEpochs = v; return this; }
+        public Builder precision(DetectOptions.Precision v) { precision = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder allowNewClasses(boolean v) { allowNewClasses = v; return this; }
         public Builder checkpoint(Path v) { checkpoint = v; return this; }
@@ -91,7 +99,7 @@ public record FinetuneOptions(Mode mode, int epochs, int batch, int samplePx, bo
 
         public FinetuneOptions build() {
             return new FinetuneOptions(mode, epochs, batch, samplePx, lfov, lr, lrMin, consWeight, consThreshold, adaptWeight, stainFitEpochs,
-                    seed, allowNewClasses, checkpoint, resume);
+                    precision, seed, allowNewClasses, checkpoint, resume);
         }
     }
 }

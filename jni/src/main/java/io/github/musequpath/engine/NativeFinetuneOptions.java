@@ -6,6 +6,7 @@ package io.github.musequpath.engine;
  */
 final class NativeFinetuneOptions {
     final String mode;          // "full", "decoder" or "heads"
+    final String precision;     // "auto", "fp32" or "bf16"
     final long seed;
     final double lr;
     final double lrMin;
@@ -25,6 +26,7 @@ final class NativeFinetuneOptions {
 
     NativeFinetuneOptions(FinetuneOptions o, String checkpoint, String output, String provenanceJson) {
         mode = o.mode().name().toLowerCase(java.util.Locale.ROOT);
+        precision = o.precision().name().toLowerCase(java.util.Locale.ROOT);
         seed = o.seed();
         lr = o.lr();
         lrMin = o.lrMin();

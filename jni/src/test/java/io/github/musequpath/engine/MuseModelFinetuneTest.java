@@ -115,6 +115,43 @@ class MuseModelFinetuneTest {
         }
     }
 
+    /**
+     * AUTO by default; FP32 as asked; BF16 fine-tunes where the CPU has native bfloat16 (recorded in
+     * the model's provenance) and is refused before any work elsewhere (DNNL_MAX_CPU_ISA=AVX2 in CI's
+     * isa_capped_avx2 run, or an older CPU).
+     */
+    @Test
+    void fineTuningRunsInTheChosenPrecisionOrRefusesBf16(@TempDir Path dir) {
+        assertEquals(DetectOptions.Precision.AUTO, FinetuneOptions.builder().build().precision());
+        FinetuneResult fp32 = model.finetune(List.of(annotated("Tumor")), quick().epochs(1).precision(DetectOptions.Precision.FP32).build(),
+                dir.resolve("f.muse"), null, null);
+        try (MuseModel m = MuseModel.load(fp32.model())) {
+            assertFalse(m.info().provenanceJson().contains("\"precision\""), m.info().provenanceJson());
+        }
+        FinetuneOptions bf16 = quick().epochs(1).precision(DetectOptions.Precision.BF16).build();
+        Path out = dir.resolve("b.muse");
+        MuseException refused = null;
+        try {
+            bf16.validate();
+        } catch (MuseException e) {
+            refused = e;
+        }
+        if (refused != null) {
+            assertEquals(MuseException.Kind.INVALID_ARGUMENT, refused.kind());
+            assertTrue(refused.getMessage().contains("native bfloat16"), refused.getMessage());
+            assertThrows(MuseException.class, () -> model.finetune(List.of(annotated("Tumor")), bf16, out, null, null));
+            assertFalse(Files.exists(out));
+            return;
+        }
+        FinetuneResult low = model.finetune(List.of(annotated("Tumor")), bf16, out, null, null);
+        assertEquals(1, low.history().size());
+        assertTrue(Double.isFinite(low.history().get(0).loss()) && low.history().get(0).loss() > 0);
+        try (MuseModel m = MuseModel.load(out)) {
+            assertTrue(m.info().provenanceJson().contains("\"precision\":\"bf16\""), m.info().provenanceJson());
+            assertFalse(m.detect(TestImages.syntheticSource(), DetectOptions.defaults(), null, null).detections().isEmpty());
+        }
+    }
+
     @Test
     void unknownClassesAreAnErrorThatListsThemUnlessAllowed(@TempDir Path dir) {
         MuseException e = assertThrows(MuseException.class,
