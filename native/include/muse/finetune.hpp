@@ -101,11 +101,11 @@ struct FinetuneOptions {
     double adapt_weight = kAdaptAuto;
     int adapt_tiles = 64;            ///< tissue tiles the statistics come from
     bool adapt_tissue_mask = true;   ///< false: every tile counts as tissue (data sets of tissue patches)
-    /// The network's arithmetic in the stain fit, the heads' cached features and the training
-    /// passes (muse/precision.hpp): Auto = bfloat16 where the CPU has it natively (the losses,
-    /// heads, optimiser and weights stay float32). The BatchNorm adaptation's statistics are
-    /// always float32. Measured on simulated labs (docs/performance.md): same F1 within the
-    /// noise, heads mode 1.6x faster on an AVX512-BF16 CPU.
+    /// The network's arithmetic (muse/precision.hpp) in the stain fit, the heads' cached
+    /// features, the training passes and, in heads mode, the heads' products: Auto = bfloat16
+    /// where the CPU has it natively. The weights, the optimiser, the losses and the BatchNorm
+    /// adaptation's statistics stay float32. Measured on simulated labs (docs/performance.md):
+    /// the same F1 within the noise; heads mode 1.2-1.35x, full mode 1.4x faster (AVX512-BF16).
     Precision precision = Precision::Auto;
     std::uint64_t seed = 1;
     std::filesystem::path checkpoint;    ///< when set: weights, optimiser state and history after every epoch (atomic)
