@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 
 #include "muse/model.hpp"
+#include "muse/precision.hpp"
 #include "support/cli_refusal.hpp"
 #include "support/synthetic_nuclei.hpp"
 #include "support/test_env.hpp"
@@ -273,6 +274,8 @@ TEST_F(CliDetection, FinetuneSimulatesAnotherLabsStain) {
     // Adapting the statistics first is the default, but these five small images are too little
     // tissue for it (the library's tests check the adaptation itself): said, not hidden.
     EXPECT_HAS(out, "the BatchNorm statistics were not adapted first");
+    // The precision is said up front: auto is bfloat16 exactly where the CPU has it natively.
+    EXPECT_HAS(out, native_bf16_isa().empty() ? "1 epochs, fp32" : "1 epochs, bf16 (" + native_bf16_isa() + ")");
     ASSERT_EQ(test::run_muse("info " + shell_quote((work / "lab.muse").string()), &out), 0) << out;
     EXPECT_HAS(out, "far-lab");
     EXPECT_HAS(out, "\"adapt_weight\":-1.0");  // the options: chosen on the annotations (auto)
@@ -285,6 +288,8 @@ TEST_F(CliDetection, FinetuneSimulatesAnotherLabsStain) {
                                    std::nullopt));
     EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --backbone-lr-scale 0" + to_x,
                                    "--backbone-lr-scale: Value 0 is not a share in (0, 1]", work / "x.muse", std::nullopt));
+    EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --precision fp16" + to_x,
+                                   "--precision: fp16 not in {auto,fp32,bf16}", work / "x.muse", std::nullopt));
     EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --dataset " + data + " --stain purple" + to_x,
                                    "unknown stain change 'purple': use one of weak-h", work / "x.muse"));
     EXPECT_TRUE(test::muse_refuses("finetune -m " + model + " --slide a.png --annotations a.geojson --stain far-lab" + to_x,
