@@ -178,9 +178,8 @@ std::vector<LabelledImage> swapped_set(int n, std::uint64_t seed) {
     return v;
 }
 
-TEST(Finetune, HeadsModeAdaptsTheModelToHeldOutLabels) {
-    const Model base = test::synthetic_detector();
-    const auto train = swapped_set(6, 7000), held_out = swapped_set(3, 7100);
+/// Heads mode long and fast enough to learn swapped_set's labels from its annotated squares.
+FinetuneOptions heads_mode_for_swapped_labels() {
     FinetuneOptions o;
     o.mode = FinetuneMode::Heads;
     o.epochs = 40;
@@ -188,6 +187,13 @@ TEST(Finetune, HeadsModeAdaptsTheModelToHeldOutLabels) {
     o.sample_px = 192;
     o.lr = 3e-3;
     o.lr_min = 3e-4;
+    return o;
+}
+
+TEST(Finetune, HeadsModeAdaptsTheModelToHeldOutLabels) {
+    const Model base = test::synthetic_detector();
+    const auto train = swapped_set(6, 7000), held_out = swapped_set(3, 7100);
+    const FinetuneOptions o = heads_mode_for_swapped_labels();
     const EvalReport before = evaluate_model(base, held_out, {});
     const FinetuneResult r = finetune(base, base.config().classes, annotated_squares(train), o);
     const EvalReport after = evaluate_model(r.model, held_out, {});
@@ -206,14 +212,8 @@ TEST(Finetune, HeadsModeAdaptsTheModelToHeldOutLabels) {
 TEST(Finetune, Bf16LearnsTheHeldOutLabelsAsFloat32DoesOrIsRefused) {
     const Model base = test::synthetic_detector();
     const auto train = swapped_set(6, 7000), held_out = swapped_set(3, 7100);
-    FinetuneOptions o;
-    EXPECT_EQ(o.precision, Precision::Auto) << "bfloat16 where the CPU has it (docs/performance.md)";
-    o.mode = FinetuneMode::Heads;
-    o.epochs = 40;
-    o.batch = 2;
-    o.sample_px = 192;
-    o.lr = 3e-3;
-    o.lr_min = 3e-4;
+    EXPECT_EQ(FinetuneOptions().precision, Precision::Auto) << "bfloat16 where the CPU has it (docs/performance.md)";
+    FinetuneOptions o = heads_mode_for_swapped_labels();
     o.stain_fit_epochs = 3;
     o.precision = Precision::Bf16;
     if (native_bf16_isa().empty()) {
