@@ -7,6 +7,7 @@
 
 #include "muse/errors.hpp"
 #include "nn/bf16_weights.hpp"
+#include "nn/blocked_attention.hpp"
 #include "nn/decoder.hpp"
 #include "nn/muse_net.hpp"
 
@@ -38,8 +39,13 @@ AttentionImpl::AttentionImpl(std::int64_t dim, std::int64_t num_heads)
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x) {
     const std::int64_t b = x.size(0), n = x.size(1), c = x.size(2);
+    const at::Tensor q_k_v = token_linear(x, qkv);
+    if (blocked_attention_applies(q_k_v)) {  // inference: each block of scores stays in cache
+        at::Tensor mixed = blocked_attention(q_k_v, heads, scale);
+        if (mixed.defined()) return token_linear(mixed, proj);
+    }
     // (B, N, 3, heads, head_dim) -> (3, B, heads, N, head_dim), the reference's split order.
-    at::Tensor parts = token_linear(x, qkv).view({b, n, 3, heads, c / heads}).permute({2, 0, 3, 1, 4});
+    at::Tensor parts = q_k_v.view({b, n, 3, heads, c / heads}).permute({2, 0, 3, 1, 4});
     at::Tensor q = parts[0], k = parts[1], v = parts[2];
     at::Tensor attn = at::matmul(q, k.transpose(-2, -1)).mul_(scale).softmax(-1);
     return token_linear(at::matmul(attn, v).transpose(1, 2).reshape({b, n, c}), proj);

@@ -8,17 +8,14 @@
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "nn/onednn_engine.hpp"
+
 namespace muse::nn {
 namespace {
 
 using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
-
-const dnnl::engine& cpu_engine() {
-    static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    return engine;
-}
 
 bool disabled_by_environment() {
     const char* v = std::getenv("MUSE_WINOGRAD");
@@ -43,7 +40,7 @@ dnnl::convolution_forward::primitive_desc describe(std::int64_t n, std::int64_t 
         ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
         attr.set_post_ops(ops);
     }
-    return dnnl::convolution_forward::primitive_desc(conv, attr, cpu_engine());
+    return dnnl::convolution_forward::primitive_desc(conv, attr, onednn_cpu_engine());
 }
 
 at::Tensor byte_buffer(std::size_t bytes) {
@@ -105,7 +102,7 @@ std::shared_ptr<const WinogradConv::Plan> WinogradConv::make_plan(const Shape& s
     try {
         p->pd = describe(shape.n, in, out, shape.h, shape.w, relu_);
         p->conv = dnnl::convolution_forward(p->pd);
-        const dnnl::engine& engine = cpu_engine();
+        const dnnl::engine& engine = onednn_cpu_engine();
         if (plan_ && plan_->pd.weights_desc() == p->pd.weights_desc()) {
             p->weights = plan_->weights;
         } else {
@@ -139,7 +136,7 @@ at::Tensor WinogradConv::operator()(const at::Tensor& input) const {
         return relu_ ? at::relu_(y) : y;
     }
     const std::int64_t n = input.size(0), h = input.size(2), w = input.size(3), out_ch = weight_.size(0);
-    const dnnl::engine& engine = cpu_engine();
+    const dnnl::engine& engine = onednn_cpu_engine();
     dnnl::stream stream(engine);
     at::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
     at::Tensor y = at::empty({n, out_ch, h, w}, x.options().memory_format(at::MemoryFormat::ChannelsLast));
