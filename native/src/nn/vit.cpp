@@ -9,6 +9,7 @@
 #include "nn/bf16_weights.hpp"
 #include "nn/blocked_attention.hpp"
 #include "nn/decoder.hpp"
+#include "nn/packed_linear.hpp"
 #include "nn/muse_net.hpp"
 
 namespace muse::nn {
@@ -28,6 +29,21 @@ at::Tensor token_linear(const at::Tensor& x, const torch::nn::Linear& layer) {
     return y.permute({0, 2, 3, 1}).reshape({b, n, c_out});
 }
 
+/// x W^T + b, then `then` (GELU, or residual + the result, the reference's order): on the
+/// packed oneDNN product where it applies (float32 inference), else as the 1x1 convolution
+/// followed by LibTorch's GELU or sum (training, bfloat16 passes).
+at::Tensor linear(const PackedLinear& packed, const at::Tensor& x, const torch::nn::Linear& layer, LinearThen then,
+                  const at::Tensor& residual = {}) {
+    if (PackedLinear::applies(x, layer->weight)) {
+        at::Tensor y = packed(x, layer->weight, layer->bias, then, residual);
+        if (y.defined()) return y;
+    }
+    at::Tensor y = token_linear(x, layer);
+    if (then == LinearThen::Gelu) return at::gelu(y);  // exact (erf) GELU
+    if (then == LinearThen::AddResidual) return residual + y;
+    return y;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -37,18 +53,19 @@ AttentionImpl::AttentionImpl(std::int64_t dim, std::int64_t num_heads)
     proj = register_module("proj", torch::nn::Linear(dim, dim));
 }
 
-at::Tensor AttentionImpl::forward(const at::Tensor& x) {
+at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& residual) {
     const std::int64_t b = x.size(0), n = x.size(1), c = x.size(2);
-    const at::Tensor q_k_v = token_linear(x, qkv);
+    const at::Tensor q_k_v = linear(packed_qkv, x, qkv, LinearThen::Nothing);
+    const LinearThen then = residual.defined() ? LinearThen::AddResidual : LinearThen::Nothing;
     if (blocked_attention_applies(q_k_v)) {  // inference: each block of scores stays in cache
         at::Tensor mixed = blocked_attention(q_k_v, heads, scale);
-        if (mixed.defined()) return token_linear(mixed, proj);
+        if (mixed.defined()) return linear(packed_proj, mixed, proj, then, residual);
     }
     // (B, N, 3, heads, head_dim) -> (3, B, heads, N, head_dim), the reference's split order.
     at::Tensor parts = q_k_v.view({b, n, 3, heads, c / heads}).permute({2, 0, 3, 1, 4});
     at::Tensor q = parts[0], k = parts[1], v = parts[2];
     at::Tensor attn = at::matmul(q, k.transpose(-2, -1)).mul_(scale).softmax(-1);
-    return token_linear(at::matmul(attn, v).transpose(1, 2).reshape({b, n, c}), proj);
+    return linear(packed_proj, at::matmul(attn, v).transpose(1, 2).reshape({b, n, c}), proj, then, residual);
 }
 
 MlpImpl::MlpImpl(std::int64_t dim) {
@@ -56,8 +73,9 @@ MlpImpl::MlpImpl(std::int64_t dim) {
     fc2 = register_module("fc2", torch::nn::Linear(4 * dim, dim));
 }
 
-at::Tensor MlpImpl::forward(const at::Tensor& x) {
-    return token_linear(at::gelu(token_linear(x, fc1)), fc2);  // exact (erf) GELU
+at::Tensor MlpImpl::forward(const at::Tensor& x, const at::Tensor& residual) {
+    const LinearThen then = residual.defined() ? LinearThen::AddResidual : LinearThen::Nothing;
+    return linear(packed_fc2, linear(packed_fc1, x, fc1, LinearThen::Gelu), fc2, then, residual);
 }
 
 BlockImpl::BlockImpl(std::int64_t dim, std::int64_t heads) {
@@ -68,8 +86,8 @@ BlockImpl::BlockImpl(std::int64_t dim, std::int64_t heads) {
 }
 
 at::Tensor BlockImpl::forward(const at::Tensor& x) {
-    at::Tensor y = x + attn(norm1(x));
-    return y + mlp(norm2(y));
+    at::Tensor y = attn->forward(norm1(x), x);  // x + attn(norm1(x)), the sum inside the projection
+    return mlp->forward(norm2(y), y);           // y + mlp(norm2(y))
 }
 
 PatchEmbedImpl::PatchEmbedImpl(std::int64_t dim) {

@@ -10,13 +10,18 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
+#include "nn/packed_linear.hpp"
+
 namespace muse::nn {
 
 struct AttentionImpl : torch::nn::Module {
     AttentionImpl(std::int64_t dim, std::int64_t heads);
-    at::Tensor forward(const at::Tensor& x);
+    /// Attention over tokens x [B, N, C]; `residual` + that where given (the block's skip
+    /// connection, summed inside the projection on the packed path).
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& residual = {});
 
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
+    PackedLinear packed_qkv, packed_proj;  ///< float32 inference's products of qkv and proj
     std::int64_t heads;
     double scale;
 };
@@ -24,9 +29,11 @@ TORCH_MODULE(Attention);
 
 struct MlpImpl : torch::nn::Module {
     explicit MlpImpl(std::int64_t dim);
-    at::Tensor forward(const at::Tensor& x);
+    /// fc2(GELU(fc1(x))); `residual` + that where given, as in AttentionImpl::forward.
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& residual = {});
 
     torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+    PackedLinear packed_fc1, packed_fc2;  ///< float32 inference's products of fc1 and fc2
 };
 TORCH_MODULE(Mlp);
 
