@@ -1,6 +1,7 @@
-// Packed linear layers: LibTorch's linear (then GELU, or + residual) to float32 rounding, weights
-// reordered again when they change, used only for float32 inference, safe from several threads;
-// and the ViT's MLP and attention give the same with and without it.
+// Packed linear layers: LibTorch's linear (then GELU, or + residual) to float32 rounding, and
+// to bfloat16 rounding in a bfloat16 pass, weights reordered again when they change, used only
+// for inference, safe from several threads; and the ViT's MLP and attention give the same with
+// and without it.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -10,6 +11,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 
+#include "model/bf16_autocast.hpp"
 #include "nn/packed_linear.hpp"
 #include "nn/vit.hpp"
 
@@ -85,22 +87,39 @@ TEST(PackedLinear, ReordersTheWeightsAgainWhenTheyChange) {
     }
 }
 
-TEST(PackedLinear, AppliesOnlyToFloat32InferenceWithoutAutocast) {
+TEST(PackedLinear, AppliesOnlyToInferenceInFloat32OrABfloat16Pass) {
     const Layer l = random_layer(16, 8, 9);
     at::Tensor x = at::randn({1, 4, 16});
     EXPECT_TRUE(PackedLinear::applies(x, l.weight));
     EXPECT_FALSE(PackedLinear::applies(x.to(at::kBFloat16), l.weight));
     EXPECT_FALSE(PackedLinear::applies(at::randn({1, 8, 16}).slice(1, 0, 8, 2), l.weight)) << "needs contiguous tokens";
     {
-        at::autocast::set_cpu_enabled(true);
-        const bool under_autocast = PackedLinear::applies(x, l.weight);
-        at::autocast::set_cpu_enabled(false);
-        EXPECT_FALSE(under_autocast) << "bfloat16 passes keep LibTorch's route";
+        model::Bf16Autocast autocast;
+        EXPECT_TRUE(PackedLinear::applies(x, l.weight)) << "a bfloat16 pass";
+        EXPECT_TRUE(PackedLinear::applies(x.to(at::kBFloat16), l.weight)) << "a bfloat16 pass";
     }
     const at::Tensor trainable = l.weight.clone().requires_grad_(true);
     EXPECT_FALSE(PackedLinear::applies(x, trainable)) << "training needs the differentiable route";
     c10::NoGradGuard no_grad;
     EXPECT_TRUE(PackedLinear::applies(x, trainable)) << "under no_grad nothing is recorded";
+}
+
+TEST(PackedLinear, InABfloat16PassComputesAsAutocastDoes) {
+    c10::InferenceMode guard;
+    model::Bf16Autocast autocast;
+    const Layer l = random_layer(384, 1536, 17);
+    const at::Tensor x = at::randn({1, 197, 384}), residual = at::randn({1, 197, 1536});
+    PackedLinear packed;
+    for (LinearThen then : {LinearThen::Nothing, LinearThen::Gelu, LinearThen::AddResidual}) {
+        const std::string what = "then " + std::to_string(static_cast<int>(then));
+        const at::Tensor got = packed(x, l.weight, l.bias, then, residual);
+        if (!got.defined()) GTEST_SKIP() << "this CPU's oneDNN has no bfloat16 matrix product (muse refuses bf16 here)";
+        const at::Tensor want = expected(x, l, then, residual);  // LibTorch under autocast: bfloat16 linear
+        EXPECT_EQ(got.scalar_type(), want.scalar_type()) << what << ": the type autocast gives";
+        const double scale = want.to(at::kFloat).abs().max().item<double>();
+        // Both round products and results to bfloat16 (8 bits): about 1 % of the scale.
+        EXPECT_LT(max_diff(got.to(at::kFloat), want.to(at::kFloat)), 0.03 * scale) << what;
+    }
 }
 
 TEST(PackedLinear, ConcurrentCallsEachGetTheirOwnResult) {

@@ -39,15 +39,25 @@ struct PackedLinear::Plan {
 PackedLinear::PackedLinear() = default;
 PackedLinear::~PackedLinear() = default;
 
+namespace {
+
+/// A bfloat16 pass: muse's bfloat16 autocast is on (model/bf16_autocast.hpp).
+bool bf16_pass() { return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16; }
+
+memory::data_type onednn_type(at::ScalarType t) { return t == at::kBFloat16 ? memory::data_type::bf16 : kF32; }
+
+}  // namespace
+
 bool PackedLinear::applies(const at::Tensor& x, const at::Tensor& weight) {
     static const bool disabled = disabled_by_environment();
-    return !disabled && x.dim() == 3 && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
-           x.device().is_cpu() && x.is_contiguous() && !at::autocast::is_cpu_enabled() &&
-           !(c10::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
+    const bool type_ok = at::autocast::is_cpu_enabled()
+                             ? bf16_pass() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16)
+                             : x.scalar_type() == at::kFloat;
+    return !disabled && type_ok && x.dim() == 3 && weight.scalar_type() == at::kFloat && x.device().is_cpu() &&
+           x.is_contiguous() && !(c10::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
 }
 
-std::shared_ptr<const PackedLinear::Plan> PackedLinear::plan_for(std::int64_t rows, LinearThen then,
-                                                                 const at::Tensor& weight) const {
+std::shared_ptr<const PackedLinear::Plan> PackedLinear::plan_for(const PlanKey& key, const at::Tensor& weight) const {
     std::lock_guard<std::mutex> lock(mutex_);
     // Tensors made under InferenceMode have no version counter (nothing trains them).
     const std::int64_t version = weight.is_inference() ? -1 : static_cast<std::int64_t>(weight._version());
@@ -57,24 +67,24 @@ std::shared_ptr<const PackedLinear::Plan> PackedLinear::plan_for(std::int64_t ro
         weight_data_ = weight.data_ptr();
         weight_version_ = version;
     }
-    const auto key = std::make_pair(rows, static_cast<int>(then));
     if (auto it = plans_.find(key); it != plans_.end()) return it->second;
 
     const std::int64_t out = weight.size(0), in = weight.size(1);
+    const auto compute = onednn_type(key.compute);
     const dnnl::engine& engine = onednn_cpu_engine();
     auto p = std::make_shared<Plan>();
-    p->src = memory::desc({rows, in}, kF32, memory::format_tag::ab);
+    p->src = memory::desc({key.rows, in}, compute, memory::format_tag::ab);
     p->bias = memory::desc({1, out}, kF32, memory::format_tag::ab);
-    p->dst = memory::desc({rows, out}, kF32, memory::format_tag::ab);
-    p->residual = p->dst;
+    p->dst = memory::desc({key.rows, out}, onednn_type(key.result), memory::format_tag::ab);
+    p->residual = memory::desc({key.rows, out}, onednn_type(key.residual), memory::format_tag::ab);
     try {
         dnnl::primitive_attr attr;
         attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // per call: concurrent calls share nothing
         dnnl::post_ops ops;
-        if (then == LinearThen::Gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
-        if (then == LinearThen::AddResidual) ops.append_binary(dnnl::algorithm::binary_add, p->residual);
+        if (key.then == LinearThen::Gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+        if (key.then == LinearThen::AddResidual) ops.append_binary(dnnl::algorithm::binary_add, p->residual);
         attr.set_post_ops(ops);
-        const memory::desc any_weights({in, out}, kF32, memory::format_tag::any);
+        const memory::desc any_weights({in, out}, compute, memory::format_tag::any);
         p->pd = dnnl::matmul::primitive_desc({p->src, any_weights, p->bias, p->dst}, attr, engine);
         p->product = dnnl::matmul(p->pd);
         for (const auto& [k, other] : plans_) {
@@ -82,7 +92,8 @@ std::shared_ptr<const PackedLinear::Plan> PackedLinear::plan_for(std::int64_t ro
         }
         if (!p->weights) {
             auto packed = std::make_shared<at::Tensor>(byte_buffer(p->pd.weights_desc().get_size()));
-            // W^T [in, out] as a strided view of W [out, in]: the reorder reads it in place.
+            // W^T [in, out] as a strided view of W [out, in]: the reorder reads it in place
+            // (and converts it to bfloat16 for bfloat16 plans).
             const at::Tensor plain = weight.contiguous();
             memory from(memory::desc({in, out}, kF32, memory::dims{1, in}), engine, plain.data_ptr());
             memory to(p->pd.weights_desc(), engine, packed->data_ptr());
@@ -99,16 +110,23 @@ std::shared_ptr<const PackedLinear::Plan> PackedLinear::plan_for(std::int64_t ro
     return p;
 }
 
-at::Tensor PackedLinear::operator()(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+at::Tensor PackedLinear::operator()(const at::Tensor& x_in, const at::Tensor& weight, const at::Tensor& bias,
                                     LinearThen then, const at::Tensor& residual) const {
+    // A bfloat16 pass computes as autocast would: bfloat16 product (float32 accumulation, here
+    // float32 bias and GELU too), a bfloat16 result, which a residual sum promotes to the
+    // residual's type (the token stream stays float32).
+    const at::ScalarType compute = bf16_pass() ? at::kBFloat16 : at::kFloat;
+    const at::Tensor x = x_in.to(compute);
+    const at::ScalarType residual_type = then == LinearThen::AddResidual ? residual.scalar_type() : compute;
+    const at::ScalarType result = then == LinearThen::AddResidual ? at::promote_types(residual_type, compute) : compute;
     const std::int64_t rows = x.size(0) * x.size(1), out = weight.size(0);
-    const std::shared_ptr<const Plan> p = plan_for(rows, then, weight);
+    const std::shared_ptr<const Plan> p = plan_for({rows, then, compute, result, residual_type}, weight);
     if (!p) return {};
     // oneDNN runs its own OpenMP loops: make this thread's OpenMP team the size LibTorch uses.
     at::internal::lazy_init_num_threads();
     const dnnl::engine& engine = onednn_cpu_engine();
     const at::Tensor b = bias.contiguous();
-    at::Tensor y = at::empty({x.size(0), x.size(1), out}, x.options());
+    at::Tensor y = at::empty({x.size(0), x.size(1), out}, x.options().dtype(result));
     at::Tensor scratch = byte_buffer(p->pd.scratchpad_desc().get_size());
     memory src(p->src, engine, x.data_ptr()), dst(p->dst, engine, y.data_ptr());
     memory weights(p->pd.weights_desc(), engine, p->weights->data_ptr());

@@ -30,8 +30,8 @@ at::Tensor token_linear(const at::Tensor& x, const torch::nn::Linear& layer) {
 }
 
 /// x W^T + b, then `then` (GELU, or residual + the result, the reference's order): on the
-/// packed oneDNN product where it applies (float32 inference), else as the 1x1 convolution
-/// followed by LibTorch's GELU or sum (training, bfloat16 passes).
+/// packed oneDNN product where it applies (inference, float32 or bfloat16), else as the 1x1
+/// convolution followed by LibTorch's GELU or sum (training).
 at::Tensor linear(const PackedLinear& packed, const at::Tensor& x, const torch::nn::Linear& layer, LinearThen then,
                   const at::Tensor& residual = {}) {
     if (PackedLinear::applies(x, layer->weight)) {
