@@ -85,7 +85,9 @@ Options parse(int argc, char** argv) {
                          "               bfloat16); fp32: float32 only (the default elsewhere)\n"
                          "  --reference  also time the official MUSE forward (bench/reference_model.py,\n"
                          "               Debian python3-torch on the same LibTorch) and report the speed-up,\n"
-                         "               both as shipped and with muse's allocator setting (retain_freed_memory)\n"
+                         "               both as shipped and with muse's allocator setting (retain_freed_memory),\n"
+                         "               and where the CPU has AVX-512 also with OpenBLAS's AVX-512 kernels\n"
+                         "               (OPENBLAS_CORETYPE=SkylakeX: what OpenBLAS picks on Intel Xeons)\n"
                          "  --allocator-defaults  do not call muse::retain_freed_memory() in this process\n";
             std::exit(a == "--help" || a == "-h" ? 0 : 2);
         }
@@ -145,6 +147,14 @@ std::string key(const std::string& arch, int side, int batch) {
 
 /// glibc's environment equivalent of muse::retain_freed_memory(), for the reference process.
 constexpr const char* kRetainEnv = "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 ";
+
+/// The reference again with OpenBLAS's AVX-512 kernels (its SkylakeX core type) and muse's
+/// allocator setting. OpenBLAS picks its kernels by CPU model: on Intel Xeons it runs its AVX-512
+/// kernels, on AMD EPYCs its AVX2 ones, which halves the reference's linears there. This column
+/// shows what the reference would do with Intel's choice, on CPUs with AVX-512.
+constexpr const char* kFastBlasEnv = "OPENBLAS_CORETYPE=SkylakeX ";
+
+bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
 
 /// Runs the reference script once for all configurations; ms per tile by key.
 std::map<std::string, double> run_reference(const Options& o, int threads, const std::string& env) {
@@ -212,16 +222,20 @@ int main(int argc, char** argv) {
             }
         }
     }
-    std::map<std::string, double> ref, ref_retained;
+    std::map<std::string, double> ref, ref_retained, ref_fast_blas;
+    const bool fast_blas = o.reference && cpu_has_avx512();
     if (o.reference) {
         ref = run_reference(o, threads, "");
         ref_retained = run_reference(o, threads, kRetainEnv);
+        if (fast_blas) ref_fast_blas = run_reference(o, threads, std::string(kRetainEnv) + kFastBlasEnv);
     }
 
-    std::printf("| arch | tile px | batch | ms/tile | GFLOP/tile | GFLOP/s | of best GEMM |%s%s\n",
+    std::printf("| arch | tile px | batch | ms/tile | GFLOP/tile | GFLOP/s | of best GEMM |%s%s%s\n",
                 o.bf16 ? " bf16 ms/tile | bf16 speed-up | bf16 of bf16 GEMM |" : "",
-                o.reference ? " reference ms/tile | speed-up | reference, same allocator | speed-up |" : "");
-    std::printf("|---|---|---|---|---|---|---|%s%s\n", o.bf16 ? "---|---|---|" : "", o.reference ? "---|---|---|---|" : "");
+                o.reference ? " reference ms/tile | speed-up | reference, same allocator | speed-up |" : "",
+                fast_blas ? " reference, same allocator, AVX-512 BLAS | speed-up |" : "");
+    std::printf("|---|---|---|---|---|---|---|%s%s%s\n", o.bf16 ? "---|---|---|" : "", o.reference ? "---|---|---|---|" : "",
+                fast_blas ? "---|---|" : "");
     for (const auto& r : results) {
         const double gflops = r.gflop / (r.ms / 1000.0);
         std::printf("| %s | %d | %d | %.1f | %.2f | %.1f | %.0f %% |", r.arch.c_str(), r.side, r.batch, r.ms, r.gflop,
@@ -239,10 +253,12 @@ int main(int argc, char** argv) {
             j["bf16_speedup"] = r.ms / r.ms_bf16;
             j["onednn_bf16_gemm_gflops"] = onednn_bf16;
         }
-        for (const auto* table : {&ref, &ref_retained}) {
-            if (!o.reference) break;
+        for (const auto* table : {&ref, &ref_retained, &ref_fast_blas}) {
+            if (!o.reference || (table == &ref_fast_blas && !fast_blas)) break;
             auto it = table->find(key(r.arch, r.side, r.batch));
-            const char* field = table == &ref ? "reference_ms_per_tile" : "reference_same_allocator_ms_per_tile";
+            const char* field = table == &ref            ? "reference_ms_per_tile"
+                                : table == &ref_retained ? "reference_same_allocator_ms_per_tile"
+                                                         : "reference_same_allocator_avx512_blas_ms_per_tile";
             if (it == table->end()) {
                 std::printf(" - | - |");
                 continue;
