@@ -1,8 +1,6 @@
 // Blocked multi-head attention on oneDNN: per-shape kernels, one task per block of query rows.
 #include "nn/blocked_attention.hpp"
 
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -90,15 +88,10 @@ std::shared_ptr<const Kernels> kernels_for(const Shape& s) {
     return it->second;
 }
 
-bool disabled_by_environment() {
-    const char* v = std::getenv("MUSE_BLOCKED_ATTENTION");
-    return v != nullptr && std::strcmp(v, "0") == 0;
-}
-
 }  // namespace
 
 bool blocked_attention_applies(const at::Tensor& qkv) {
-    static const bool disabled = disabled_by_environment();
+    static const bool disabled = onednn_path_switched_off("MUSE_BLOCKED_ATTENTION");
     const bool supported_type = qkv.scalar_type() == at::kFloat || qkv.scalar_type() == at::kBFloat16;
     return !disabled && qkv.dim() == 3 && supported_type && qkv.device().is_cpu() &&
            qkv.is_contiguous() && qkv.size(2) % 3 == 0 && !(c10::GradMode::is_enabled() && qkv.requires_grad());

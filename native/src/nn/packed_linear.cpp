@@ -1,8 +1,6 @@
 // Packed linear layers: per-shape oneDNN matrix products with weights reordered once.
 #include "nn/packed_linear.hpp"
 
-#include <cstdlib>
-#include <cstring>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -22,10 +20,10 @@ at::Tensor byte_buffer(std::size_t bytes) {
     return at::empty({static_cast<std::int64_t>(std::max<std::size_t>(bytes, 1))}, at::TensorOptions().dtype(at::kByte));
 }
 
-bool disabled_by_environment() {
-    const char* v = std::getenv("MUSE_PACKED_LINEAR");
-    return v != nullptr && std::strcmp(v, "0") == 0;
-}
+/// A bfloat16 pass: muse's bfloat16 autocast is on (model/bf16_autocast.hpp).
+bool bf16_pass() { return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16; }
+
+memory::data_type onednn_type(at::ScalarType t) { return t == at::kBFloat16 ? memory::data_type::bf16 : kF32; }
 
 }  // namespace
 
@@ -39,17 +37,8 @@ struct PackedLinear::Plan {
 PackedLinear::PackedLinear() = default;
 PackedLinear::~PackedLinear() = default;
 
-namespace {
-
-/// A bfloat16 pass: muse's bfloat16 autocast is on (model/bf16_autocast.hpp).
-bool bf16_pass() { return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16; }
-
-memory::data_type onednn_type(at::ScalarType t) { return t == at::kBFloat16 ? memory::data_type::bf16 : kF32; }
-
-}  // namespace
-
 bool PackedLinear::applies(const at::Tensor& x, const at::Tensor& weight) {
-    static const bool disabled = disabled_by_environment();
+    static const bool disabled = onednn_path_switched_off("MUSE_PACKED_LINEAR");
     const bool type_ok = at::autocast::is_cpu_enabled()
                              ? bf16_pass() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16)
                              : x.scalar_type() == at::kFloat;

@@ -1,9 +1,6 @@
 // oneDNN Winograd convolution: per-shape plans, layout reorders, LibTorch fallback.
 #include "nn/winograd_conv.hpp"
 
-#include <cstdlib>
-#include <cstring>
-
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -16,11 +13,6 @@ namespace {
 using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
-
-bool disabled_by_environment() {
-    const char* v = std::getenv("MUSE_WINOGRAD");
-    return v != nullptr && std::strcmp(v, "0") == 0;
-}
 
 /// oneDNN's Winograd forward-inference convolution for one shape; throws dnnl::error when
 /// oneDNN has no such kernel (no AVX-512, or channels it does not block).
@@ -65,7 +57,7 @@ WinogradConv::WinogradConv(const at::Tensor& weight, const at::Tensor& bias, boo
 WinogradConv::~WinogradConv() = default;
 
 std::shared_ptr<WinogradConv> WinogradConv::create(const at::Tensor& weight, const at::Tensor& bias, bool relu) {
-    if (disabled_by_environment()) return nullptr;
+    if (onednn_path_switched_off("MUSE_WINOGRAD")) return nullptr;
     if (weight.dim() != 4 || weight.size(2) != 3 || weight.size(3) != 3 || weight.scalar_type() != at::kFloat ||
         !bias.defined() || bias.scalar_type() != at::kFloat) {
         return nullptr;
