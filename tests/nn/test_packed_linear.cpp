@@ -63,6 +63,19 @@ TEST(PackedLinear, MatchesLibTorchsLinearThenGeluOrResidual) {
     }
 }
 
+TEST(PackedLinear, LeavesLayersItCannotComputeToLibTorch) {
+    c10::InferenceMode guard;
+    const Layer l = random_layer(16, 8, 19);
+    const at::Tensor x = at::randn({2, 5, 16});
+    PackedLinear packed;
+    EXPECT_FALSE(packed(x, l.weight, at::Tensor(), LinearThen::Nothing).defined()) << "no bias";
+    EXPECT_FALSE(packed(x, l.weight, l.bias, LinearThen::AddResidual, at::randn({1, 5, 8})).defined())
+        << "a residual that would broadcast";
+    EXPECT_FALSE(packed(x, l.weight, l.bias, LinearThen::AddResidual).defined()) << "no residual";
+    EXPECT_FALSE(packed(at::randn({2, 5, 12}), l.weight, l.bias, LinearThen::Nothing).defined()) << "wrong width";
+    EXPECT_TRUE(packed(x, l.weight, l.bias, LinearThen::AddResidual, at::randn({2, 5, 8})).defined());
+}
+
 TEST(PackedLinear, ReordersTheWeightsAgainWhenTheyChange) {
     Layer l = random_layer(64, 32, 5);
     const at::Tensor x = at::randn({1, 10, 64});

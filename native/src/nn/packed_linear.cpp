@@ -104,11 +104,17 @@ at::Tensor PackedLinear::operator()(const at::Tensor& x_in, const at::Tensor& we
     // A bfloat16 pass computes as autocast would: bfloat16 product (float32 accumulation, here
     // float32 bias and GELU too), a bfloat16 result, which a residual sum promotes to the
     // residual's type (the token stream stays float32).
+    const std::int64_t out = weight.size(0);
+    // Anything else (no bias, a residual that would broadcast) is LibTorch's to compute.
+    const bool residual_fits =
+        then != LinearThen::AddResidual ||
+        (residual.defined() && residual.sizes() == at::IntArrayRef({x_in.size(0), x_in.size(1), out}));
+    if (!bias.defined() || bias.scalar_type() != at::kFloat || weight.size(1) != x_in.size(2) || !residual_fits) return {};
     const at::ScalarType compute = bf16_pass() ? at::kBFloat16 : at::kFloat;
     const at::Tensor x = x_in.to(compute);
     const at::ScalarType residual_type = then == LinearThen::AddResidual ? residual.scalar_type() : compute;
     const at::ScalarType result = then == LinearThen::AddResidual ? at::promote_types(residual_type, compute) : compute;
-    const std::int64_t rows = x.size(0) * x.size(1), out = weight.size(0);
+    const std::int64_t rows = x.size(0) * x.size(1);
     const std::shared_ptr<const Plan> p = plan_for({rows, then, compute, result, residual_type}, weight);
     if (!p) return {};
     // oneDNN runs its own OpenMP loops: make this thread's OpenMP team the size LibTorch uses.

@@ -40,7 +40,8 @@ public:
     static bool applies(const at::Tensor& x, const at::Tensor& weight);
 
     /// The result [B, N, C_out]; an undefined tensor where oneDNN has no kernel for these shapes
-    /// (the caller then computes it LibTorch's way).
+    /// or the layer is not a plain one (no float32 bias, a residual not shaped like the result):
+    /// the caller then computes it LibTorch's way.
     at::Tensor operator()(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, LinearThen then,
                           const at::Tensor& residual = {}) const;
 
