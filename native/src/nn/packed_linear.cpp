@@ -16,10 +16,6 @@ namespace {
 using dnnl::memory;
 constexpr auto kF32 = memory::data_type::f32;
 
-at::Tensor byte_buffer(std::size_t bytes) {
-    return at::empty({static_cast<std::int64_t>(std::max<std::size_t>(bytes, 1))}, at::TensorOptions().dtype(at::kByte));
-}
-
 /// A bfloat16 pass: muse's bfloat16 autocast is on (model/bf16_autocast.hpp).
 bool bf16_pass() { return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16; }
 
@@ -80,7 +76,7 @@ std::shared_ptr<const PackedLinear::Plan> PackedLinear::plan_for(const PlanKey& 
             if (other && other->pd.weights_desc() == p->pd.weights_desc()) p->weights = other->weights;
         }
         if (!p->weights) {
-            auto packed = std::make_shared<at::Tensor>(byte_buffer(p->pd.weights_desc().get_size()));
+            auto packed = std::make_shared<at::Tensor>(onednn_byte_buffer(p->pd.weights_desc().get_size()));
             // W^T [in, out] as a strided view of W [out, in]: the reorder reads it in place
             // (and converts it to bfloat16 for bfloat16 plans).
             const at::Tensor plain = weight.contiguous();
@@ -122,7 +118,7 @@ at::Tensor PackedLinear::operator()(const at::Tensor& x_in, const at::Tensor& we
     const dnnl::engine& engine = onednn_cpu_engine();
     const at::Tensor b = bias.contiguous();
     at::Tensor y = at::empty({x.size(0), x.size(1), out}, x.options().dtype(result));
-    at::Tensor scratch = byte_buffer(p->pd.scratchpad_desc().get_size());
+    at::Tensor scratch = onednn_byte_buffer(p->pd.scratchpad_desc().get_size());
     memory src(p->src, engine, x.data_ptr()), dst(p->dst, engine, y.data_ptr());
     memory weights(p->pd.weights_desc(), engine, p->weights->data_ptr());
     memory bias_memory(p->bias, engine, b.data_ptr());

@@ -35,10 +35,6 @@ dnnl::convolution_forward::primitive_desc describe(std::int64_t n, std::int64_t 
     return dnnl::convolution_forward::primitive_desc(conv, attr, onednn_cpu_engine());
 }
 
-at::Tensor byte_buffer(std::size_t bytes) {
-    return at::empty({static_cast<std::int64_t>(bytes)}, at::TensorOptions().dtype(at::kByte));
-}
-
 }  // namespace
 
 struct WinogradConv::Plan {
@@ -98,7 +94,7 @@ std::shared_ptr<const WinogradConv::Plan> WinogradConv::make_plan(const Shape& s
         if (plan_ && plan_->pd.weights_desc() == p->pd.weights_desc()) {
             p->weights = plan_->weights;
         } else {
-            p->weights = byte_buffer(p->pd.weights_desc().get_size());
+            p->weights = onednn_byte_buffer(p->pd.weights_desc().get_size());
             at::Tensor oihw = weight_.contiguous();
             memory plain({{out, in, 3, 3}, kF32, Tag::oihw}, engine, oihw.data_ptr());
             memory transformed(p->pd.weights_desc(), engine, p->weights.data_ptr());
@@ -138,15 +134,15 @@ at::Tensor WinogradConv::operator()(const at::Tensor& input) const {
     at::Tensor src_buffer, dst_buffer;
     memory src = src_user, dst = dst_user;
     if (plan->reorder_src) {
-        src_buffer = byte_buffer(plan->pd.src_desc().get_size());
+        src_buffer = onednn_byte_buffer(plan->pd.src_desc().get_size());
         src = memory(plan->pd.src_desc(), engine, src_buffer.data_ptr());
         plan->src_reorder.execute(stream, src_user, src);
     }
     if (plan->reorder_dst) {
-        dst_buffer = byte_buffer(plan->pd.dst_desc().get_size());
+        dst_buffer = onednn_byte_buffer(plan->pd.dst_desc().get_size());
         dst = memory(plan->pd.dst_desc(), engine, dst_buffer.data_ptr());
     }
-    at::Tensor scratch = byte_buffer(plan->pd.scratchpad_desc().get_size());
+    at::Tensor scratch = onednn_byte_buffer(plan->pd.scratchpad_desc().get_size());
     memory scratch_mem(plan->pd.scratchpad_desc(), engine, scratch.data_ptr());
     memory weights(plan->pd.weights_desc(), engine, plan->weights.data_ptr());
     memory bias(plan->pd.bias_desc(), engine, bias_.data_ptr());
