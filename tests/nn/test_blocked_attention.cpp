@@ -10,6 +10,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 
+#include "muse/precision.hpp"
 #include "nn/blocked_attention.hpp"
 #include "nn/vit.hpp"
 
@@ -77,8 +78,9 @@ TEST(BlockedAttention, InBfloat16IsAtLeastAsCloseToFloat32AsLibTorchsBfloat16) {
     c10::InferenceMode guard;
     const at::Tensor qkv = random_qkv(1, 197, 384, 21).to(at::kBFloat16);
     const double scale = 0.125;
+    if (native_bf16_isa().empty()) GTEST_SKIP() << "this CPU has no native bfloat16 (muse refuses bf16 here)";
     const at::Tensor got = blocked_attention(qkv, 6, scale);
-    if (!got.defined()) GTEST_SKIP() << "this CPU's oneDNN has no bfloat16 matrix product (muse refuses bf16 here)";
+    ASSERT_TRUE(got.defined()) << "oneDNN offered no bfloat16 kernel on a CPU with " << native_bf16_isa();
     EXPECT_EQ(got.scalar_type(), at::kBFloat16);
     // Truth: float32 attention on the same (bfloat16-rounded) inputs. LibTorch in bfloat16 (what
     // autocast ran before) rounds the scores and probabilities to bfloat16; blocked attention

@@ -12,6 +12,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include "model/bf16_autocast.hpp"
+#include "muse/precision.hpp"
 #include "nn/packed_linear.hpp"
 #include "nn/vit.hpp"
 
@@ -122,11 +123,12 @@ TEST(PackedLinear, InABfloat16PassComputesAsAutocastDoes) {
     model::Bf16Autocast autocast;
     const Layer l = random_layer(384, 1536, 17);
     const at::Tensor x = at::randn({1, 197, 384}), residual = at::randn({1, 197, 1536});
+    if (native_bf16_isa().empty()) GTEST_SKIP() << "this CPU has no native bfloat16 (muse refuses bf16 here)";
     PackedLinear packed;
     for (LinearThen then : {LinearThen::Nothing, LinearThen::Gelu, LinearThen::AddResidual}) {
         const std::string what = "then " + std::to_string(static_cast<int>(then));
         const at::Tensor got = packed(x, l.weight, l.bias, then, residual);
-        if (!got.defined()) GTEST_SKIP() << "this CPU's oneDNN has no bfloat16 matrix product (muse refuses bf16 here)";
+        ASSERT_TRUE(got.defined()) << what << ": oneDNN offered no bfloat16 kernel on a CPU with " << native_bf16_isa();
         const at::Tensor want = expected(x, l, then, residual);  // LibTorch under autocast: bfloat16 linear
         EXPECT_EQ(got.scalar_type(), want.scalar_type()) << what << ": the type autocast gives";
         const double scale = want.to(at::kFloat).abs().max().item<double>();
