@@ -73,6 +73,42 @@ TEST(BatchNormFolding, TrainingModeIgnoresTheFoldedPath) {
     EXPECT_FALSE(at::allclose(net->forward(x).dense, unfolded, 1e-3, 1e-3)) << "eval mode uses running statistics";
 }
 
+/// The gradient of a fixed weighted sum of the dense map with respect to the input.
+at::Tensor input_gradient(EncoderDecoder& net, const at::Tensor& x, const at::Tensor& weights) {
+    const at::Tensor input = x.clone().set_requires_grad(true);
+    (net.forward(input).dense * weights).sum().backward();
+    return input.grad();
+}
+
+void expect_folded_frozen_network_passes_the_gradient(const std::shared_ptr<EncoderDecoder>& net, std::int64_t side) {
+    model::init_untrained(*net, 3);
+    randomise_batchnorm(*net, 6);
+    net->eval();
+    for (auto& p : net->parameters()) p.set_requires_grad(false);
+    const at::Tensor x = at::randn({2, 3, side, side});
+    const at::Tensor weights = at::randn_like(net->forward(x).dense);
+    const at::Tensor before = input_gradient(*net, x, weights);
+    net->fold_batchnorm();
+    const float scale = before.abs().max().item<float>();
+    ASSERT_GT(scale, 0.0f);
+    // Twice, as above: Winograd kernels (no backward) would be what the second pass runs.
+    for (int pass = 0; pass < 2; ++pass) {
+        const at::Tensor after = input_gradient(*net, x, weights);
+        ASSERT_TRUE(after.defined()) << "pass " << pass;
+        EXPECT_LT((after - before).abs().max().item<float>(), 1e-4f * scale) << "pass " << pass;
+    }
+}
+
+// The stain fit folds its frozen network and needs the gradient at the input.
+TEST(BatchNormFolding, AFrozenFoldedResNetPassesTheInputGradientUnchanged) {
+    expect_folded_frozen_network_passes_the_gradient(make_resnet_encoder_decoder({1, 1, 1, 1}), 64);
+}
+
+TEST(BatchNormFolding, AFrozenFoldedViTPassesTheInputGradientUnchanged) {
+    ViTSpec spec;
+    expect_folded_frozen_network_passes_the_gradient(make_vit_encoder_decoder(spec), 64);
+}
+
 TEST(PosEmbedRegrid, NativeSizeIsCloseToButNotTheIdentity) {
     at::Tensor pos = at::randn({1, 1 + 14 * 14, 8});
     at::Tensor same = regrid_pos_embed(pos, 14);

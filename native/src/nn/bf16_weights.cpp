@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include <ATen/ATen.h>
-#include <c10/core/InferenceMode.h>
+#include <c10/core/GradMode.h>
 
 namespace muse::nn {
 
@@ -18,7 +18,9 @@ at::Tensor Bf16Weights::get(const at::Tensor& weight) {
         auto it = copies_.find(weight.unsafeGetTensorImpl());
         if (it != copies_.end()) return it->second.second;
     }
-    c10::InferenceMode guard;
+    // Without autograd, yet a plain tensor rather than an inference one: a frozen network's
+    // backward to its input (the stain fit) saves the weights it computed with.
+    at::NoGradGuard no_grad;
     at::Tensor copy = weight.to(at::kBFloat16);  // keeps the memory format (channels-last convolutions)
     std::unique_lock<std::shared_mutex> write(mutex_);
     // Two threads may both have made a copy: the first stored wins, both return it.

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
+#include <c10/core/GradMode.h>
 
 #include "nn/bf16_weights.hpp"
 #include "nn/winograd_conv.hpp"
@@ -13,7 +14,10 @@ at::Tensor FoldedConv::operator()(const at::Tensor& x) const {
     // oneDNN's Winograd kernels are float32 only: under bfloat16 autocast (muse/precision.hpp)
     // the convolution goes to LibTorch, which casts it to bfloat16. (Keeping float32 Winograd
     // for these layers under bfloat16 was measured on AVX512-BF16: no faster, within noise.)
-    if (winograd && !at::autocast::is_cpu_enabled()) return (*winograd)(x);
+    // They have no backward either: a pass that wants the input's gradient (the stain fit runs a
+    // folded, frozen network) goes to LibTorch too.
+    const bool wants_gradient = at::GradMode::is_enabled() && x.requires_grad();
+    if (winograd && !at::autocast::is_cpu_enabled() && !wants_gradient) return (*winograd)(x);
     at::Tensor y = at::conv2d(x, weight_for_pass(weight), weight_for_pass(bias), {stride, stride}, {padding, padding});
     return relu ? at::relu_(y) : y;
 }

@@ -11,7 +11,9 @@ class WinogradConv;
 
 /// A convolution whose weight and bias already include a following eval-mode BatchNorm
 /// (and optionally the ReLU after it). Built once at load time; avoids one full pass over
-/// every activation map per BatchNorm during inference.
+/// every activation map per BatchNorm during inference. Differentiable in its input (not in
+/// its weights, which are no parameters): a frozen network can be folded and still pass
+/// gradients back to its input.
 struct FoldedConv {
     at::Tensor weight;
     at::Tensor bias;

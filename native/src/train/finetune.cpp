@@ -23,6 +23,7 @@
 #include "model/weights.hpp"
 #include "muse/errors.hpp"
 #include "muse/version.hpp"
+#include "nn/bf16_weights.hpp"
 #include "train/adam_state.hpp"
 #include "train/class_weights.hpp"
 #include "train/detection_loss.hpp"
@@ -185,6 +186,13 @@ std::vector<float> fit_stain_correction(model::Network& network, const ModelConf
                                         FinetuneResult& result, const Progress& progress) {
     network.net->eval();
     for (auto& p : network.net->parameters()) p.set_requires_grad(false);
+    // Frozen and in eval mode, the network's BatchNorms fold into its convolutions: each pass
+    // and its backward then skip a sweep over every activation map per BatchNorm.
+    network.net->fold_batchnorm();
+    // In bfloat16 passes the folded weights' bfloat16 copies are made once, not cast per pass.
+    nn::Bf16Weights bf16_weights;
+    std::optional<nn::UseBf16Weights> use_bf16_weights;
+    if (resolve_precision(o.precision) == Precision::Bf16) use_bf16_weights.emplace(bf16_weights);
     at::Tensor matrix = at::eye(3), offset = at::zeros({3});
     if (!config.od_transform.empty()) {
         const at::Tensor t = at::tensor(at::ArrayRef<float>(config.od_transform.data(), 12));
