@@ -89,13 +89,16 @@ void expect_folded_frozen_network_passes_the_gradient(const std::shared_ptr<Enco
     const at::Tensor weights = at::randn_like(net->forward(x).dense);
     const at::Tensor before = input_gradient(*net, x, weights);
     net->fold_batchnorm();
-    const float scale = before.abs().max().item<float>();
-    ASSERT_GT(scale, 0.0f);
-    // Twice, as above: Winograd kernels (no backward) would be what the second pass runs.
+    const double norm = before.norm().item<double>();
+    ASSERT_GT(norm, 0.0);
+    // Twice, as above: Winograd kernels (no backward) would be what the second pass runs. Equal up
+    // to float rounding, compared as a whole: where a ReLU's input lies within rounding of zero,
+    // folding may flip it, and that element's gradient jumps (seen: 0.7 % of the largest, in one
+    // run of several); a wrong or missing gradient is off by its whole size.
     for (int pass = 0; pass < 2; ++pass) {
         const at::Tensor after = input_gradient(*net, x, weights);
         ASSERT_TRUE(after.defined()) << "pass " << pass;
-        EXPECT_LT((after - before).abs().max().item<float>(), 1e-4f * scale) << "pass " << pass;
+        EXPECT_LT((after - before).norm().item<double>(), 1e-2 * norm) << "pass " << pass;
     }
 }
 
