@@ -18,6 +18,13 @@
 # on the old labels (scored on them), and on the new labels (scored on them: the three old
 # classes have the same reference points in both, so their F1 compare directly). Finished arms
 # are kept: rerunning resumes. MODES="heads" (environment) runs only the quick mode.
+#
+# NEW_CLASS=Lymphocyte (environment; default Interface) checks instead that fine-tuning can add a
+# class the pixels tell apart: each fold's base model loses its Lymphocyte class
+# (model_without_class: its type-head row removed, the features that separated it kept), the old
+# lab clicks only Tumor and Stroma, the new lab clicks lymphocytes as a new class. The arm
+# "original" is the fold's model with its Lymphocyte class, scored on all three classes: the
+# new class's F1 to compare with.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: new_class_lab.sh BUILD_DIR CV_DIR OUT_DIR [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]}" && pwd)
@@ -32,19 +39,30 @@ if [ "${1:-}" = "--" ]; then shift; fi
 . "$here/bench/common.sh"
 data=$(bench_brca_m2c new_class_lab) || exit 2
 muse=$build/native/apps/cli/muse
+new_class=${NEW_CLASS:-Interface}
+case $new_class in
+    Interface|Lymphocyte) ;;
+    *) echo "new_class_lab: NEW_CLASS must be Interface or Lymphocyte, not '$new_class'" >&2; exit 2 ;;
+esac
 [ -f "$cv/fold1-test.txt" ] || { echo "new_class_lab: no fold1-test.txt in $cv: run bench/crossval.sh first" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 bench_log_header "$out/run.log" \
-    "cv $cv, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
+    "cv $cv, new class $new_class, $squares annotated squares per fold, heads $epochs_heads epochs, full $epochs_full epochs, finetune options: $*"
 
 # The two label sets, the fold lists and the lab's GeoJSON exports.
-python3 - "$data" "$cv" "$out" "$squares" <<'PY'
+python3 - "$data" "$cv" "$out" "$squares" "$new_class" <<'PY'
 import json, os, random, struct, sys
-data, cv, out, squares = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+data, cv, out, squares, new_class = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 RADIUS = 25.0  # px at 0.5 um/px
-names = ["Lymphocyte", "Tumor", "Stroma", "Interface"]
-colours = [[160, 90, 160], [200, 0, 0], [150, 200, 150], [230, 160, 0]]
+colour = {"Lymphocyte": [160, 90, 160], "Tumor": [200, 0, 0], "Stroma": [150, 200, 150], "Interface": [230, 160, 0]}
+# Class ids 1..K of the labels written here: the base model's classes in its order, then the new one.
+if new_class == "Interface":
+    names = ["Lymphocyte", "Tumor", "Stroma", "Interface"]
+else:
+    names = ["Tumor", "Stroma", "Lymphocyte"]
+colours = [colour[n] for n in names]
+NEW = len(names)
 
 def labels(stem):
     rows = []
@@ -52,6 +70,8 @@ def labels(stem):
         if line.strip():
             y, x, c = line.split()
             rows.append((float(y), float(x), int(c)))
+    if new_class == "Lymphocyte":  # BRCA-M2C: 1 lymphocyte, 2 tumour, 3 stroma
+        return [(y, x, {1: 3, 2: 1, 3: 2}[c]) for y, x, c in rows]
     tumour = [(y, x) for y, x, c in rows if c == 2]
     new = []
     for y, x, c in rows:
@@ -65,7 +85,7 @@ def png_size(path):
         head = f.read(24)
     return struct.unpack(">II", head[16:24])  # IHDR width, height
 
-counts = [0] * 5
+counts = [0] * (NEW + 1)
 for version in ("old", "new"):
     os.makedirs(f"{out}/data-{version}/labels", exist_ok=True)
     link = f"{out}/data-{version}/images"
@@ -79,8 +99,8 @@ for f in sorted(os.listdir(f"{data}/labels")):
     with open(f"{out}/data-new/labels/{f}", "w") as w:
         w.writelines(f"{y:g} {x:g} {c}\n" for y, x, c in rows)
     with open(f"{out}/data-old/labels/{f}", "w") as w:
-        w.writelines(f"{y:g} {x:g} {c}\n" for y, x, c in rows if c != 4)
-print(f"labels: Lymphocyte {counts[1]}, Tumor {counts[2]}, Stroma {counts[3]}, Interface {counts[4]}")
+        w.writelines(f"{y:g} {x:g} {c}\n" for y, x, c in rows if c != NEW)
+print("labels: " + ", ".join(f"{n} {counts[i + 1]}" for i, n in enumerate(names)))
 
 k = 1
 while os.path.exists(f"{cv}/fold{k}-test.txt"):
@@ -101,9 +121,9 @@ while os.path.exists(f"{cv}/fold{k}-test.txt"):
         for version in ("old", "new"):
             feats = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
                       "properties": {"objectType": "annotation", "name": "square"}}]
-            for c in range(1, 5):
+            for c in range(1, NEW + 1):
                 pts = [[x, y] for y, x, cc in rows if cc == c]
-                if not pts or (version == "old" and c == 4):
+                if not pts or (version == "old" and c == NEW):
                     continue
                 feats.append({"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": pts},
                               "properties": {"objectType": "annotation",
@@ -119,11 +139,16 @@ while os.path.exists(f"{cv}/fold{k}-test.txt"):
 PY
 
 # shellcheck disable=SC2034 # read through eval
-base_pairs="" pairs_old_heads="" pairs_old_full="" pairs_new_heads="" pairs_new_full=""
+base_pairs="" original_pairs="" pairs_old_heads="" pairs_old_full="" pairs_new_heads="" pairs_new_full=""
 k=1
 while [ -f "$cv/fold$k-test.txt" ]; do
     base=$cv/fold$k-pc.muse
     [ -f "$base" ] || base=$cv/fold$k.muse
+    if [ "$new_class" = Lymphocyte ]; then
+        original_pairs="$original_pairs -m $base --split $out/fold$k-lab.txt"
+        [ -f "$out/fold$k-base.muse" ] || "$build/bench/model_without_class" "$base" Lymphocyte "$out/fold$k-base.muse"
+        base=$out/fold$k-base.muse
+    fi
     for version in old new; do
         for mode in ${MODES:-heads full}; do
             model=$out/fold$k-$version-$mode.muse
@@ -149,6 +174,10 @@ score() {  # NAME DATA PAIRS
     [ -f "$out/$1.json" ] || "$muse" eval $3 --dataset "$out/data-$2" -o "$out/$1.json" > "$out/$1.txt" 2>&1
 }
 score base old "$base_pairs"
+if [ -n "$original_pairs" ]; then
+    [ -e "$out/data-original" ] || ln -s "$data" "$out/data-original"
+    score original original "$original_pairs"
+fi
 for mode in ${MODES:-heads full}; do
     eval "score old-$mode old \"\$pairs_old_$mode\""
     eval "score new-$mode new \"\$pairs_new_$mode\""
@@ -157,12 +186,15 @@ done
 python3 - "$out" <<'PY' | tee "$out/summary.txt"
 import json, os, sys
 out = sys.argv[1]
-print(f"{'arm':<10} {'Lymph':>7} {'Tumor':>7} {'Stroma':>7} {'old mean':>9} {'Interface':>10}  (F1 %, greedy 6 px)")
-for n in ["base", "old-heads", "new-heads", "old-full", "new-full"]:
-    if not os.path.exists(f"{out}/{n}.json"):
-        continue
-    r = json.load(open(f"{out}/{n}.json"))
-    f = [c["f1"] * 100 for c in r["classes"]]
-    new = f"{f[3]:10.2f}" if len(f) > 3 else f"{'':>10}"
-    print(f"{n:<10} {f[0]:7.2f} {f[1]:7.2f} {f[2]:7.2f} {sum(f[:3]) / 3:9.2f} {new}")
+arms = ["original", "base", "old-heads", "new-heads", "old-full", "new-full"]
+results = {n: json.load(open(f"{out}/{n}.json")) for n in arms if os.path.exists(f"{out}/{n}.json")}
+old = [c["name"] for c in results["base"]["classes"]]
+new = [c["name"] for r in results.values() for c in r["classes"] if c["name"] not in old][:1]
+print(f"{'arm':<10}" + "".join(f"{n[:10]:>11}" for n in old) + f"{'old mean':>11}" +
+      "".join(f"{n[:10]:>11}" for n in new) + "  (F1 %, greedy 6 px)")
+for n, r in results.items():
+    f1 = {c["name"]: c["f1"] * 100 for c in r["classes"]}
+    row = "".join(f"{f1[c]:11.2f}" for c in old) + f"{sum(f1[c] for c in old) / len(old):11.2f}"
+    row += "".join(f"{f1[c]:11.2f}" if c in f1 else f"{'':>11}" for c in new)
+    print(f"{n:<10}{row}")
 PY
