@@ -308,11 +308,10 @@ TEST_F(CliDetection, ErrorsAreClear) {
     EXPECT_HAS(out, "the default model was not found; looked in:");
     EXPECT_HAS(out, "none.muse");
     test::write_file(work / "junk.svs", std::string(3000, 'x'));
-    EXPECT_EQ(test::run_muse("detect " + shell_quote((work / "junk.svs").string()) + " -m " +
-                           shell_quote((work / "junk.svs").string()) + " -o " + shell_quote((work / "x.geojson").string()),
-                       &out),
-              1);
-    EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
+    EXPECT_TRUE(test::muse_refuses("detect " + shell_quote((work / "junk.svs").string()) + " -m " +
+                                       shell_quote((work / "junk.svs").string()) + " -o " +
+                                       shell_quote((work / "x.geojson").string()),
+                                   "junk.svs'", work / "x.geojson"));
     EXPECT_EQ(test::run_muse("train --dataset " + shell_quote(work.path().string()) + " -o " +
                            shell_quote((work / "m.muse").string()),
                        &out),

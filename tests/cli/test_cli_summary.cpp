@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/cli_refusal.hpp"
 #include "support/test_env.hpp"
 
 namespace muse {
@@ -105,13 +106,9 @@ TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAnUnwritableSummaryFails
     EXPECT_NEAR(s2["density_per_mm2"].get<double>(), s2["nuclei"].get<double>() / s2["processed_mm2"].get<double>(), 1e-6);
 
     // A summary that cannot be written fails at the start, before any detection work.
-    EXPECT_EQ(test::run_muse(detect("-o " + shell_quote((work / "x.geojson").string()) + " --summary " +
-                                    shell_quote((work / "no-such-folder" / "x.json").string()), &out),
-                             &out),
-              1);
-    EXPECT_HAS(out, "cannot write the summary");
-    EXPECT_HAS(out, "no-such-folder' does not exist");
-    EXPECT_FALSE(std::filesystem::exists(work / "x.geojson"));
+    EXPECT_TRUE(test::muse_refuses(detect("-o " + shell_quote((work / "x.geojson").string()) + " --summary " +
+                                          shell_quote((work / "no-such-folder" / "x.json").string()), &out),
+                                   {"cannot write the summary", "no-such-folder' does not exist"}, work / "x.geojson"));
 }
 
 }  // namespace

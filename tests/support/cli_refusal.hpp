@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <initializer_list>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,10 @@ namespace muse::test {
 /// option parser's own codes), says something containing `message`, and leaves no file at
 /// `output` (bad input never leaves a partial result). The failure says which part failed.
 ::testing::AssertionResult muse_refuses(const std::string& args, const std::string& message,
+                                        const std::filesystem::path& output, std::optional<int> exit_code = 1);
+
+/// The same, where the refusal must say each of `messages`.
+::testing::AssertionResult muse_refuses(const std::string& args, std::initializer_list<std::string> messages,
                                         const std::filesystem::path& output, std::optional<int> exit_code = 1);
 
 }  // namespace muse::test
