@@ -3,21 +3,22 @@
 # MUSE_SUITE_PREFIX + suite, run through run_gtest_suite.sh. One process per suite instead of
 # per case: each process spends most of a second (sanitized: two and a half) starting LibTorch.
 
+# A test that always fails, saying why: a binary that is missing, cannot be listed or lists no
+# suite must not leave its suites silently undeclared (nor pass when the listing works later).
+function(muse_declare_failure name message)
+  add_test("${MUSE_SUITE_PREFIX}${name}" sh -c "echo '${MUSE_SUITE_BINARY} ${message}'; exit 1")
+  set_tests_properties("${MUSE_SUITE_PREFIX}${name}" PROPERTIES LABELS "${MUSE_SUITE_LABELS}")
+endfunction()
+
 if(NOT EXISTS "${MUSE_SUITE_BINARY}")
-  add_test("${MUSE_SUITE_PREFIX}NOT_BUILT" "${MUSE_SUITE_BINARY}")
-  set_tests_properties("${MUSE_SUITE_PREFIX}NOT_BUILT" PROPERTIES LABELS "${MUSE_SUITE_LABELS}")
+  muse_declare_failure(NOT_BUILT "is not built")
   return()
 endif()
 
 execute_process(COMMAND "${MUSE_SUITE_BINARY}" --gtest_list_tests
-                OUTPUT_VARIABLE listing ERROR_VARIABLE listing_errors RESULT_VARIABLE listing_status
-                TIMEOUT 120)
+                OUTPUT_VARIABLE listing RESULT_VARIABLE listing_status TIMEOUT 120)
 if(NOT listing_status EQUAL 0)
-  # A test that fails and says why, rather than a silently empty suite list (it fails even if
-  # the listing would work when run again: none of this binary's suites were declared).
-  add_test("${MUSE_SUITE_PREFIX}LISTING_FAILED" sh -c
-           "echo '${MUSE_SUITE_BINARY} --gtest_list_tests failed (${listing_status}) before the tests'; exit 1")
-  set_tests_properties("${MUSE_SUITE_PREFIX}LISTING_FAILED" PROPERTIES LABELS "${MUSE_SUITE_LABELS}")
+  muse_declare_failure(LISTING_FAILED "--gtest_list_tests failed (${listing_status}) before the tests")
   return()
 endif()
 
@@ -36,6 +37,5 @@ foreach(line IN LISTS suite_lines)
   math(EXPR declared "${declared} + 1")
 endforeach()
 if(declared EQUAL 0)
-  add_test("${MUSE_SUITE_PREFIX}NO_SUITES_LISTED" sh -c
-           "echo '${MUSE_SUITE_BINARY} --gtest_list_tests listed no suite'; exit 1")
+  muse_declare_failure(NO_SUITES_LISTED "--gtest_list_tests listed no suite")
 endif()
