@@ -11,6 +11,7 @@
 
 #include "model/model_file.hpp"
 #include "muse/errors.hpp"
+#include "nn/heads.hpp"
 
 namespace {
 
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
         }
         if (index < 0) throw muse::InvalidArgument(in_path + " has no class '" + name + "'");
         if (classes.size() < 2) throw muse::InvalidArgument(in_path + " has only one class: nothing would remain");
-        for (const char* tensor : {"head.type.4.weight", "head.type.4.bias"}) {
+        for (const char* tensor : muse::nn::kTypeHeadOutputTensors) {
             auto it = model.weights.find(tensor);
             if (it == model.weights.end() || it->second.size(0) != static_cast<std::int64_t>(classes.size()) + 1) {
                 throw muse::ModelMismatch(in_path + ": " + tensor + " is missing or does not have one row per class plus background");

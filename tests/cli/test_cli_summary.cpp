@@ -21,7 +21,8 @@ using nlohmann::json;
 const std::filesystem::path kSamples = MUSE_SAMPLES_DIR;
 const std::filesystem::path kModel = kSamples.parent_path() / "models" / "muse-default.muse";
 
-std::string detect(const std::string& args, std::string* out) {
+/// The command line of `muse detect` on the sample slide with the bundled model and `args`.
+std::string detect(const std::string& args) {
     const std::string slide = shell_quote((kSamples / "CMU-1-Small-Region.svs").string());
     return "detect " + slide + " -m " + shell_quote(kModel.string()) + " " + args;
 }
@@ -30,7 +31,7 @@ TEST(CliSummary, AgreesWithTheDetectionsWrittenInTheSameRun) {
     TempDir work;
     std::string out;
     ASSERT_EQ(test::run_muse(detect("-o " + shell_quote((work / "d.geojson").string()) + " --summary " +
-                                    shell_quote((work / "s.json").string()), &out),
+                                    shell_quote((work / "s.json").string())),
                              &out),
               0)
         << out;
@@ -83,7 +84,7 @@ TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAnUnwritableSummaryFails
                      R"("coordinates":[[[600,800],[1600,800],[1600,1800],[600,1800],[600,800]]]}})");
     ASSERT_EQ(test::run_muse(detect("--roi " + shell_quote((work / "roi.geojson").string()) + " -o " +
                                     shell_quote((work / "d.csv").string()) + " --summary " +
-                                    shell_quote((work / "s.json").string()), &out),
+                                    shell_quote((work / "s.json").string())),
                              &out),
               0)
         << out;
@@ -96,7 +97,7 @@ TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAnUnwritableSummaryFails
     // --no-tissue-mask: no tissue area, and the density is per processed area, said so.
     ASSERT_EQ(test::run_muse(detect("--roi " + shell_quote((work / "roi.geojson").string()) + " --no-tissue-mask -o " +
                                     shell_quote((work / "d2.csv").string()) + " --summary " +
-                                    shell_quote((work / "s2.json").string()), &out),
+                                    shell_quote((work / "s2.json").string())),
                              &out),
               0)
         << out;
@@ -107,7 +108,7 @@ TEST(CliSummary, ARegionOfInterestCountsOnlyItsTissueAndAnUnwritableSummaryFails
 
     // A summary that cannot be written fails at the start, before any detection work.
     EXPECT_TRUE(test::muse_refuses(detect("-o " + shell_quote((work / "x.geojson").string()) + " --summary " +
-                                          shell_quote((work / "no-such-folder" / "x.json").string()), &out),
+                                          shell_quote((work / "no-such-folder" / "x.json").string())),
                                    {"cannot write the summary", "no-such-folder' does not exist"}, work / "x.geojson"));
 }
 

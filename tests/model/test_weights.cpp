@@ -7,6 +7,7 @@
 #include "model/network.hpp"
 #include "muse/annotations.hpp"
 #include "model/weights.hpp"
+#include "nn/heads.hpp"
 
 namespace muse::model {
 namespace {
@@ -51,6 +52,25 @@ TEST(Weights, EveryParameterIsInTheBackboneTheHeadsOrTheDecoder) {
     EXPECT_TRUE(in_backbone("encoder.encoder"));  // the module itself
     EXPECT_FALSE(in_backbone("encoder.encoder_proj.weight"));
     EXPECT_FALSE(in_heads("header.weight"));
+}
+
+TEST(Weights, TheTypeHeadsOutputTensorsHaveOneRowPerClassThenBackground) {
+    // Fine-tuning's new classes and bench/model_without_class find H_type's last layer by these
+    // names; a change to the heads' layout must move them too.
+    ModelConfig config;
+    config.arch = "r50_w16";
+    config.img_size = 224;
+    config.classes = brca_m2c_classes();
+    const Network network = build_network(config);
+    const auto params = network.net->named_parameters();
+    for (const char* name : nn::kTypeHeadOutputTensors) {
+        const at::Tensor* t = params.find(name);
+        ASSERT_NE(t, nullptr) << name;
+        EXPECT_EQ(t->size(0), static_cast<std::int64_t>(config.classes.size()) + 1) << name;
+        EXPECT_TRUE(in_heads(name)) << name;
+    }
+    EXPECT_EQ(params[nn::kTypeHeadOutputTensors[0]].dim(), 2);
+    EXPECT_EQ(params[nn::kTypeHeadOutputTensors[1]].dim(), 1);
 }
 
 }  // namespace

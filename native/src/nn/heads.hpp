@@ -3,6 +3,7 @@
 // H_type scores it over K nucleus classes plus background.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include <torch/nn/module.h>
@@ -32,6 +33,11 @@ struct GridFeatures {
     at::Tensor features;   ///< [B, N, C]
 };
 GridFeatures grid_features(const at::Tensor& dense, std::int64_t tile_px, std::int64_t stride);
+
+/// The names, in a model's weights, of H_type's last layer: one output row per class, then
+/// background. Fine-tuning grows it for new classes; bench/model_without_class drops a row.
+/// (The MLP is Linear, ReLU, Linear, ReLU, Linear, so the last Linear is module 4.)
+inline constexpr std::array<const char*, 2> kTypeHeadOutputTensors = {"head.type.4.weight", "head.type.4.bias"};
 
 struct DetectionHeadImpl : torch::nn::Module {
     /// `classes` nucleus classes (the background score comes on top), `hidden` MLP width.

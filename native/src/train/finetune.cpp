@@ -24,6 +24,7 @@
 #include "muse/errors.hpp"
 #include "muse/version.hpp"
 #include "nn/bf16_weights.hpp"
+#include "nn/heads.hpp"
 #include "train/adam_state.hpp"
 #include "train/class_weights.hpp"
 #include "train/detection_loss.hpp"
@@ -123,7 +124,7 @@ FinetuneEpoch epoch_from_json(const json& j, const std::string& where) {
 /// their rows, background moves to the end, new classes start from `fresh`'s rows.
 model::NamedTensors grow_type_head(model::NamedTensors weights, const model::NamedTensors& fresh, std::int64_t old_k,
                                    std::int64_t new_k) {
-    for (const char* name : {"head.type.4.weight", "head.type.4.bias"}) {
+    for (const char* name : nn::kTypeHeadOutputTensors) {
         const at::Tensor old_t = weights.at(name);
         at::Tensor grown = fresh.at(name).detach().clone();
         grown.narrow(0, 0, old_k).copy_(old_t.narrow(0, 0, old_k));
