@@ -25,6 +25,10 @@
 # lab clicks only Tumor and Stroma, the new lab clicks lymphocytes as a new class. The arm
 # "original" is the fold's model with its Lymphocyte class, scored on all three classes: the
 # new class's F1 to compare with.
+# For a class the base model's features never learned, give a CV_DIR whose models were trained
+# with the lymphocytes left unlabelled (docs/finetune.md has the commands); their "original" arm
+# then scores a row that was only ever trained as "not a nucleus of this class": compare the new
+# class's F1 with the original arm of a run on the usual folds instead (same squares and images).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: new_class_lab.sh BUILD_DIR CV_DIR OUT_DIR [SQUARES] [EPOCHS_HEADS] [EPOCHS_FULL]}" && pwd)
