@@ -512,6 +512,40 @@ TEST(Finetune, NewClassesGrowTheTypeHeadAndKeepTheOldOnes) {
     EXPECT_TRUE(at::allclose(new_w[3], old_w[2], 1e-5, 1e-6)) << "background moves to the end";
 }
 
+TEST(Finetune, ANewClassesRowsLearnTenTimesFasterThanTheRest) {
+    // They start random while the rest starts trained: at the rest's rate a class the features
+    // were not trained to separate was hardly learned (docs/finetune.md). Adam's first step moves
+    // every weight with a gradient by about the learning rate, whatever the gradient's size, so
+    // one step shows each row's rate.
+    const Model base = test::synthetic_detector();
+    auto classes = base.config().classes;
+    classes.push_back({"Mitosis", {255, 0, 255}});
+    auto slides = annotated_squares(swapped_set(1, 7300));
+    FinetuneOptions o;
+    o.mode = FinetuneMode::Heads;
+    o.epochs = 1;
+    o.batch = 64;  // every region in one step
+    o.sample_px = 192;
+    o.lr = o.lr_min = 1e-4;
+    o.cons_weight = 0.0;
+    o.stain_fit_epochs = 0;
+    const FinetuneResult r = finetune(base, classes, slides, o);
+    ASSERT_EQ(r.history.size(), 1u);
+    const at::Tensor before = base.state_dict().at("head.type.4.weight");
+    const at::Tensor after = r.model.state_dict().at("head.type.4.weight");
+    ASSERT_EQ(after.size(0), 4);
+    const double old_move = (after.narrow(0, 0, 2) - before.narrow(0, 0, 2)).abs().max().item<double>();
+    // The new row started from the seed's fresh weights: its move is measured against a run
+    // whose step is a million times smaller.
+    o.lr = o.lr_min = 1e-10;
+    const at::Tensor fresh = finetune(base, classes, slides, o).model.state_dict().at("head.type.4.weight");
+    const double new_move = (after[2] - fresh[2]).abs().max().item<double>();
+    EXPECT_GT(old_move, 0.5e-4);
+    EXPECT_LE(old_move, 1.01e-4);
+    EXPECT_GT(new_move, 9.0e-4);
+    EXPECT_LE(new_move, 10.1e-4);
+}
+
 // The one entry point of the CLI, the viewer and Java: classes carried across slides, the base
 // model never overwritten, the model written, the finished run's checkpoint removed.
 TEST(FinetuneToFile, GathersSlidesRefusesTheBaseModelWritesTheModelAndDropsTheCheckpoint) {

@@ -104,9 +104,9 @@ Command add_finetune_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--seed", o->ft.seed, "Random seed (same seed and threads: same model)")->capture_default_str();
     cmd->add_flag("--new-classes", o->new_classes,
-                  "Point classes the model lacks become new classes (else an error). For a class the model's "
-                  "features never learned, use --mode heads --lr 1e-3: at the default rate it is barely found "
-                  "(docs/finetune.md)");
+                  "Point classes the model lacks become new classes (else an error); their rows of the type head "
+                  "learn 10x faster than the rest. For a class the model was trained to ignore, --mode heads "
+                  "--lr 1e-3 learns it better still (docs/finetune.md)");
     cmd->add_option("--adapt-weight", o->ft.adapt_weight,
                     "First adapt the model's BatchNorm statistics to these slides' tissue (label-free, as muse adapt), "
                     "blended with its own at this share; 0 = off; auto = the share among 0, 0.5 and 1 whose model "

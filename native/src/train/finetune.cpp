@@ -555,6 +555,22 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     }
     torch::optim::Adam optimiser(std::move(groups), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 
+    // New classes' rows of H_type's output start from random weights while everything else
+    // starts trained: at the rate that suits the rest they were hardly learned when the
+    // features had not been trained to separate the class (docs/finetune.md). Their Adam steps
+    // are taken kNewClassStepScale times over (Adam's step does not depend on the gradient's
+    // scale, so scaling the step is scaling these rows' learning rate; nothing to checkpoint).
+    constexpr double kNewClassStepScale = 10.0;
+    const std::int64_t old_rows = static_cast<std::int64_t>(base_config.classes.size());
+    const std::int64_t new_rows = static_cast<std::int64_t>(classes.size()) - old_rows;
+    std::vector<at::Tensor> new_class_rows;  // views of the new rows, in the trained parameters
+    if (new_rows > 0) {
+        const auto params = network.net->named_parameters();
+        for (const char* name : nn::kTypeHeadOutputTensors) {
+            if (const at::Tensor* t = params.find(name)) new_class_rows.push_back(t->narrow(0, old_rows, new_rows));
+        }
+    }
+
     int start_epoch = 0;
     if (saved) {
         model::load_weights(*network.net, saved->weights, "the checkpoint");
@@ -645,7 +661,16 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
                               loss.reg.item<double>(), loss.cons.item<double>(), report.lambda_cons, eta);
                 progress.report({samples_done, total_samples, "samples", msg});
             }
+            std::vector<at::Tensor> rows_before;
+            for (const at::Tensor& rows : new_class_rows) rows_before.push_back(rows.detach().clone());
             optimiser.step();
+            {
+                at::NoGradGuard no_grad;
+                for (std::size_t r = 0; r < new_class_rows.size(); ++r) {
+                    at::Tensor rows = new_class_rows[r].detach();
+                    rows.copy_(rows_before[r] + (rows - rows_before[r]) * kNewClassStepScale);
+                }
+            }
         }
         const double n = static_cast<double>(refs.size());
         report.loss /= n;
