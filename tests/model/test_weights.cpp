@@ -34,12 +34,17 @@ TEST(Weights, PrefixedSetsComeApartAsTheyWentIn) {
     EXPECT_TRUE(take_prefixed(all, "best.").empty());
 }
 
-TEST(Weights, EveryParameterIsInTheBackboneTheHeadsOrTheDecoder) {
+/// The smallest variant with BRCA-M2C's classes.
+ModelConfig smallest_config() {
     ModelConfig config;
-    config.arch = "r50_w16";  // the smallest variant
+    config.arch = "r50_w16";
     config.img_size = 224;
     config.classes = brca_m2c_classes();
-    const Network network = build_network(config);
+    return config;
+}
+
+TEST(Weights, EveryParameterIsInTheBackboneTheHeadsOrTheDecoder) {
+    const Network network = build_network(smallest_config());
     int backbone = 0, heads = 0, decoder = 0;
     for (const auto& p : network.net->named_parameters()) {
         const bool b = in_backbone(p.key()), h = in_heads(p.key());
@@ -57,10 +62,7 @@ TEST(Weights, EveryParameterIsInTheBackboneTheHeadsOrTheDecoder) {
 TEST(Weights, TheTypeHeadsOutputTensorsHaveOneRowPerClassThenBackground) {
     // Fine-tuning's new classes and bench/model_without_class find H_type's last layer by these
     // names; a change to the heads' layout must move them too.
-    ModelConfig config;
-    config.arch = "r50_w16";
-    config.img_size = 224;
-    config.classes = brca_m2c_classes();
+    const ModelConfig config = smallest_config();
     const Network network = build_network(config);
     const auto params = network.net->named_parameters();
     for (const char* name : nn::kTypeHeadOutputTensors) {

@@ -493,18 +493,28 @@ TEST(Finetune, FitsAStainCorrectionThatTheNewModelKeeps) {
     EXPECT_TRUE(finetune(base, base.config().classes, annotated_squares(images), o).model.config().od_transform.empty());
 }
 
+/// What the new-class tests fine-tune: the synthetic detector, its classes and "Mitosis", one
+/// image's annotated squares, one heads-mode epoch on 192 px samples.
+struct NewClassCase {
+    Model base = test::synthetic_detector();
+    std::vector<ClassInfo> classes;
+    std::vector<FinetuneSlide> slides = annotated_squares(swapped_set(1, 7300));
+    FinetuneOptions options;
+    NewClassCase() : classes(base.config().classes) {
+        classes.push_back({"Mitosis", {255, 0, 255}});
+        options.mode = FinetuneMode::Heads;
+        options.epochs = 1;
+        options.sample_px = 192;
+    }
+};
+
 TEST(Finetune, NewClassesGrowTheTypeHeadAndKeepTheOldOnes) {
-    const Model base = test::synthetic_detector();
-    auto classes = base.config().classes;
-    classes.push_back({"Mitosis", {255, 0, 255}});
-    auto slides = annotated_squares(swapped_set(1, 7300));
-    FinetuneOptions o;
-    o.mode = FinetuneMode::Heads;
-    o.epochs = 1;
-    o.sample_px = 192;
+    NewClassCase c;
+    const Model& base = c.base;
+    FinetuneOptions& o = c.options;
     o.lr = 1e-9;  // the weights barely move: check where they went
     o.lr_min = 0.0;
-    const FinetuneResult r = finetune(base, classes, slides, o);
+    const FinetuneResult r = finetune(base, c.classes, c.slides, o);
     ASSERT_EQ(r.model.config().classes.size(), 3u);
     const at::Tensor old_w = base.state_dict().at("head.type.4.weight"), new_w = r.model.state_dict().at("head.type.4.weight");
     ASSERT_EQ(new_w.size(0), 4);
@@ -517,19 +527,14 @@ TEST(Finetune, ANewClassesRowsLearnTenTimesFasterThanTheRest) {
     // were not trained to separate was hardly learned (docs/finetune.md). Adam's first step moves
     // every weight with a gradient by about the learning rate, whatever the gradient's size, so
     // one step shows each row's rate.
-    const Model base = test::synthetic_detector();
-    auto classes = base.config().classes;
-    classes.push_back({"Mitosis", {255, 0, 255}});
-    auto slides = annotated_squares(swapped_set(1, 7300));
-    FinetuneOptions o;
-    o.mode = FinetuneMode::Heads;
-    o.epochs = 1;
+    NewClassCase c;
+    const Model& base = c.base;
+    FinetuneOptions& o = c.options;
     o.batch = 64;  // every region in one step
-    o.sample_px = 192;
     o.lr = o.lr_min = 1e-4;
     o.cons_weight = 0.0;
     o.stain_fit_epochs = 0;
-    const FinetuneResult r = finetune(base, classes, slides, o);
+    const FinetuneResult r = finetune(base, c.classes, c.slides, o);
     ASSERT_EQ(r.history.size(), 1u);
     const at::Tensor before = base.state_dict().at("head.type.4.weight");
     const at::Tensor after = r.model.state_dict().at("head.type.4.weight");
@@ -538,7 +543,7 @@ TEST(Finetune, ANewClassesRowsLearnTenTimesFasterThanTheRest) {
     // The new row started from the seed's fresh weights: its move is measured against a run
     // whose step is a million times smaller.
     o.lr = o.lr_min = 1e-10;
-    const at::Tensor fresh = finetune(base, classes, slides, o).model.state_dict().at("head.type.4.weight");
+    const at::Tensor fresh = finetune(base, c.classes, c.slides, o).model.state_dict().at("head.type.4.weight");
     const double new_move = (after[2] - fresh[2]).abs().max().item<double>();
     EXPECT_GT(old_move, 0.5e-4);
     EXPECT_LE(old_move, 1.01e-4);

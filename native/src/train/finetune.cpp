@@ -567,7 +567,7 @@ FinetuneResult finetune(const Model& base, const std::vector<ClassInfo>& classes
     if (new_rows > 0) {
         const auto params = network.net->named_parameters();
         for (const char* name : nn::kTypeHeadOutputTensors) {
-            if (const at::Tensor* t = params.find(name)) new_class_rows.push_back(t->narrow(0, old_rows, new_rows));
+            new_class_rows.push_back(params[name].narrow(0, old_rows, new_rows));  // throws if the name is gone
         }
     }
 
